@@ -1,0 +1,89 @@
+package oracle
+
+import "fmt"
+
+// RingID names a regular configuration (§3.12): the representative's node
+// id and the 64-bit ring sequence. Two ids are equal only if both fields are.
+type RingID struct {
+	Rep uint32
+	Seq uint64
+}
+
+func (r RingID) String() string { return fmt.Sprintf("%d.%d", r.Rep, r.Seq) }
+
+// ConfKind tells a transitional configuration from a regular one.
+type ConfKind uint8
+
+// Configuration kinds; zero is left invalid so an unset field is caught.
+const (
+	Transitional ConfKind = 1
+	Regular      ConfKind = 2
+)
+
+func (k ConfKind) String() string {
+	switch k {
+	case Transitional:
+		return "TRANS"
+	case Regular:
+		return "REG"
+	}
+	return fmt.Sprintf("ConfKind(%d)", uint8(k))
+}
+
+// EventKind is the kind of one log entry (§4.2).
+type EventKind uint8
+
+// Event kinds; zero is left invalid so an unset field is caught.
+const (
+	EventConf EventKind = iota + 1
+	EventSend
+	EventDeliver
+	EventCrash
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventConf:
+		return "CONF"
+	case EventSend:
+		return "SEND"
+	case EventDeliver:
+		return "DELIVER"
+	case EventCrash:
+		return "CRASH"
+	}
+	return fmt.Sprintf("EventKind(%d)", uint8(k))
+}
+
+// Event is one entry of a node's log. Which fields matter depends on Kind;
+// the others are zero.
+type Event struct {
+	Kind EventKind
+	// Time is virtual time in ns: non-decreasing within a log and on one
+	// clock across logs, so a delivery can be compared with its send.
+	Time int64
+
+	// EventConf.
+	Conf    ConfKind
+	Ring    RingID
+	Members []uint32
+	Left    []uint32
+	Joined  []uint32
+
+	// EventSend / EventDeliver.
+	MsgID uint64 // unique per message in the whole run
+	// Sender is, for a delivery, the sender the node was told; for a send,
+	// the node itself (0 is accepted as "not filled in").
+	Sender uint32
+	Safe   bool // submitted with the SAFE guarantee
+	// HeldBy, on the delivery of a Safe message, lists the nodes that held
+	// the message at the instant it was delivered here, as the simulator saw.
+	HeldBy []uint32
+}
+
+// Log is everything one node recorded, in the order it happened. A node
+// that crashes and restarts keeps one log: EventCrash separates incarnations.
+type Log struct {
+	Node   uint32
+	Events []Event
+}

@@ -1,0 +1,127 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gorosync/gorosync/dataplane/totem"
+)
+
+// LinkFaults describe one direction of one link.
+type LinkFaults struct {
+	Loss       float64 // probability a frame is dropped
+	Duplicate  float64 // probability a frame arrives twice
+	DelayMinNs int64   // one-way delay, uniform in [min, max]: jitter reorders
+	DelayMaxNs int64
+}
+
+// Options configure one run. Zero fields take the defaults of Defaults.
+type Options struct {
+	Seed  uint64
+	Nodes int
+
+	// Links[i][j] are the faults from node index i to node index j. When
+	// nil, RandomLinks fills it from the seed with MaxLoss as the bound.
+	Links   [][]LinkFaults
+	MaxLoss float64
+
+	Messages        int     // application messages to send, over all nodes
+	MaxMessageBytes int     // sizes are drawn in [8+1, MaxMessageBytes]
+	SafeFraction    float64 // share of messages sent with the SAFE guarantee
+	// FixedMessageBytes, if set, makes every message this size (benchmarks).
+	FixedMessageBytes int
+	// SendGapNs is the mean gap between a node's sends; negative means
+	// send back to back until the queue pushes back (benchmarks).
+	SendGapNs int64
+
+	Timers        totem.Timers
+	NetMTU        int
+	SortQueueSize int
+	// WindowSize and MaxMessages are totem's flow-control constants
+	// (0: corosync's 50 and 17).
+	WindowSize, MaxMessages uint32
+
+	// LimitNs bounds virtual time; a run that has not delivered every
+	// message everywhere by then fails liveness.
+	LimitNs int64
+	// Record turns on the oracle log (off in benchmarks).
+	Record bool
+	// Trace, if set, receives one line per application delivery and
+	// configuration change (the demo uses it).
+	Trace func(format string, args ...any)
+}
+
+// Defaults fills the zero fields of o.
+func (o *Options) Defaults() {
+	if o.Nodes == 0 {
+		o.Nodes = 3
+	}
+	if o.Messages == 0 {
+		o.Messages = 200
+	}
+	if o.MaxMessageBytes == 0 {
+		o.MaxMessageBytes = 4096
+	}
+	o.MaxMessageBytes = max(o.MaxMessageBytes, o.FixedMessageBytes)
+	if o.SendGapNs == 0 {
+		o.SendGapNs = 200_000
+	}
+	if o.NetMTU == 0 {
+		o.NetMTU = totem.DefaultNetMTU
+	}
+	if o.SortQueueSize == 0 {
+		o.SortQueueSize = 1024
+	}
+	if o.Timers == (totem.Timers{}) {
+		o.Timers = SimTimers(o.Nodes)
+	}
+	if o.LimitNs == 0 {
+		o.LimitNs = 600 * 1_000_000_000
+	}
+}
+
+// SimTimers are corosync's derivations from a 1000 ms token with 30
+// retransmits before loss. With up to 20% loss per link, 31 lost copies of
+// one token in a row (p ≈ 0.2^31) never happen, so a stable ring stays
+// stable; corosync's default of 4 would lose the token every few thousand
+// hops at that loss rate, which is the membership protocol's test, not
+// this one's.
+func SimTimers(nodes int) totem.Timers {
+	p := totem.DefaultTimerParams(nodes)
+	p.TokenMs = 1000
+	p.TokenRetransmitsBeforeLossConst = 30
+	return totem.TimersFor(p)
+}
+
+// RandomLinks draws per-link faults from the seed: loss up to maxLoss,
+// duplication up to 5%, delays from 20 µs to 2 ms with jitter.
+func RandomLinks(r *rand.Rand, nodes int, maxLoss float64) [][]LinkFaults {
+	links := make([][]LinkFaults, nodes)
+	for i := range links {
+		links[i] = make([]LinkFaults, nodes)
+		for j := range links[i] {
+			minNs := 20_000 + r.Int64N(200_000)
+			links[i][j] = LinkFaults{
+				Loss:       r.Float64() * maxLoss,
+				Duplicate:  r.Float64() * 0.05,
+				DelayMinNs: minNs,
+				DelayMaxNs: minNs + r.Int64N(1_800_000),
+			}
+		}
+	}
+	return links
+}
+
+func (o *Options) validate() error {
+	switch {
+	case o.Nodes < 1 || o.Nodes > 16:
+		return fmt.Errorf("sim: %d nodes (want 1..16)", o.Nodes)
+	case o.FixedMessageBytes != 0 && o.FixedMessageBytes < msgHeaderSize:
+		return fmt.Errorf("sim: fixed message size %d below %d", o.FixedMessageBytes, msgHeaderSize)
+	case o.MaxMessageBytes < msgHeaderSize || o.MaxMessageBytes > 1<<20-64:
+		return fmt.Errorf("sim: max message size %d", o.MaxMessageBytes)
+	case o.Links != nil && len(o.Links) != o.Nodes:
+		return fmt.Errorf("sim: links for %d nodes, want %d", len(o.Links), o.Nodes)
+	}
+	return nil
+}

@@ -1,0 +1,365 @@
+package totem
+
+import (
+	"errors"
+	"slices"
+
+	"github.com/gorosync/gorosync/dataplane/wire"
+)
+
+// State is the membership state of a node.
+type State uint8
+
+const (
+	StateOperational State = iota + 1
+	StateGather
+	StateCommit
+	StateRecovery
+)
+
+func (s State) String() string {
+	switch s {
+	case StateOperational:
+		return "OPERATIONAL"
+	case StateGather:
+		return "GATHER"
+	case StateCommit:
+		return "COMMIT"
+	case StateRecovery:
+		return "RECOVERY"
+	}
+	return "UNKNOWN"
+}
+
+var (
+	// ErrQueueFull is returned by Submit when the send queue is full; the
+	// caller retries later (CS_ERR_TRY_AGAIN at the API).
+	ErrQueueFull = errors.New("totem: send queue full")
+	// ErrTooLarge is returned by Submit for a payload over MaxPayload.
+	ErrTooLarge = errors.New("totem: payload larger than a frame")
+	// ErrNotOperational is returned by Submit before Start.
+	ErrNotOperational = errors.New("totem: node not started")
+)
+
+// Node is one totem processor. It is not safe for concurrent use: one
+// goroutine (the token loop, or the simulator) owns it.
+type Node struct {
+	cfg   Config
+	id    uint32
+	state State
+	now   int64
+
+	ring    wire.RingID
+	members []uint32
+	next    uint32 // successor on the ring
+	isRep   bool
+
+	sendQ sendQueue
+	sortQ sortQueue
+	bufs  bufferStack
+
+	// SRP ordering state, named as in spec §2.3.
+	myARU            uint32
+	highSeqReceived  uint32
+	highDelivered    uint32
+	lastARU          uint32 // token.aru seen on my previous visit (my_last_aru)
+	lastReleased     uint32
+	pendingRelease   uint32 // release point applied at Advance
+	myTokenSeq       uint32
+	lastSeq          uint32
+	seqUnchanged     uint32
+	aruCount         uint32
+	trc, pbl, cbl    uint32
+	tokenHeld        bool
+	safeThrough      uint32 // every member holds all messages up to here
+	globalSeqno      int32  // this_seqno diagnostic counter
+	lastToken        []byte // encoded copy of the last token sent or held
+	lastTokenPresent bool
+
+	tokenLossAt, retransmitAt, holdAt int64
+
+	// Scratch decode targets, reused so that Step allocates nothing.
+	tok    wire.OrfToken
+	mc     wire.Mcast
+	cancel wire.TokenHoldCancel
+
+	ready      Ready
+	arena      []byte
+	confLists  [3][]uint32
+	stats      Stats
+	maxPayload int
+}
+
+// New checks cfg and builds a node; call Start to bring it up.
+func New(cfg Config) (*Node, error) {
+	cfg.applyDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	n := &Node{
+		cfg:          cfg,
+		id:           cfg.NodeID,
+		ring:         cfg.Ring,
+		members:      slices.Clone(cfg.Members),
+		sendQ:        newSendQueue(cfg.SendQueueCapacity),
+		sortQ:        newSortQueue(cfg.SortQueueSize),
+		bufs:         bufferStack{size: cfg.NetMTU},
+		lastToken:    make([]byte, 0, wire.OrfTokenSize+rtrListMax*wire.RTRItemSize),
+		tokenLossAt:  NoDeadline,
+		retransmitAt: NoDeadline,
+		holdAt:       NoDeadline,
+		maxPayload:   MaxPayload(cfg.NetMTU),
+	}
+	n.tok.RTRList = make([]wire.RTRItem, 0, rtrListMax)
+	n.ready.Frames = make([]Frame, 0, int(cfg.MaxMessages)+rtrListMax+4)
+	n.ready.Events = make([]Event, 0, 64)
+	n.arena = make([]byte, 0, 4096)
+	n.isRep = n.ring.Rep == n.id
+	n.next = successor(n.members, n.id)
+	return n, nil
+}
+
+// successor is the member after id in ascending order, wrapping around.
+func successor(members []uint32, id uint32) uint32 {
+	i, _ := slices.BinarySearch(members, id)
+	return members[(i+1)%len(members)]
+}
+
+// Start installs the configured ring: the node delivers the start-up pair of
+// configuration changes (an empty transitional one, then the regular one
+// with every member joined) and the representative sends the first token.
+func (n *Node) Start(now int64) {
+	n.now = now
+	n.state = StateOperational
+	n.myARU, n.highSeqReceived, n.highDelivered = 0, 0, 0
+	n.lastReleased, n.pendingRelease, n.lastARU = 0, 0, 0
+	n.myTokenSeq = ^uint32(0)
+	n.safeThrough = 0
+	n.emitConf(Transitional, nil, nil, nil)
+	n.emitConf(Regular, n.members, nil, n.members)
+	if n.isRep {
+		n.sendInitialToken()
+	}
+	n.tokenLossAt = now + n.cfg.Timers.TokenNs
+}
+
+// sendInitialToken creates the ring's first ORF token (spec §2.2).
+func (n *Node) sendInitialToken() {
+	t := &n.tok
+	*t = wire.OrfToken{RTRList: t.RTRList[:0]}
+	t.RingID = n.ring
+	t.ARU = ^uint32(0) // "0 - 1": nothing received yet
+	t.ARUAddr = n.id
+	n.sendToken(t, true)
+	n.retransmitAt = n.now + n.cfg.Timers.TokenRetransmitNs
+}
+
+// sendToken encodes t as the retransmit copy and, if forward, emits it.
+func (n *Node) sendToken(t *wire.OrfToken, forward bool) {
+	t.Header = wire.Header{Type: wire.TypeOrfToken, NodeID: n.id}
+	n.lastToken = n.lastToken[:t.Size()]
+	if _, err := t.Encode(n.lastToken); err != nil {
+		panic("totem: token does not fit its own buffer: " + err.Error())
+	}
+	n.lastTokenPresent = true
+	if forward {
+		n.emitCopy(n.next, n.lastToken)
+		n.stats.TokensTx++
+	}
+}
+
+// Submit queues payload for broadcast on a later token visit. The payload is
+// copied; the caller may reuse it at once.
+func (n *Node) Submit(payload []byte, g Guarantee) error {
+	if n.state == 0 {
+		return ErrNotOperational
+	}
+	if len(payload) > n.maxPayload {
+		return ErrTooLarge
+	}
+	if n.sendQ.avail() == 0 {
+		return ErrQueueFull
+	}
+	e := n.sendQ.tail()
+	if e.buf == nil {
+		e.buf = n.bufs.take()
+	}
+	e.n = wire.McastSize + copy(e.buf[wire.McastSize:], payload)
+	e.safe = g == Safe
+	n.sendQ.push()
+	n.signalWork()
+	return nil
+}
+
+// signalWork tells an idle ring that this node has something to send
+// (corosync's event_signal → token_hold_cancel_send).
+func (n *Node) signalWork() {
+	if !n.tokenHeld || n.state != StateOperational {
+		return
+	}
+	n.tokenHeld = false
+	if n.isRep {
+		// The held token is here: release it now instead of multicasting a
+		// cancel to ourselves.
+		n.retransmitToken()
+		return
+	}
+	n.cancel = wire.TokenHoldCancel{Header: wire.Header{Type: wire.TypeTokenHoldCancel, NodeID: n.id}, RingID: n.ring}
+	b := n.claim(wire.TokenHoldCancelSize)
+	if _, err := n.cancel.Encode(b); err != nil {
+		panic("totem: hold cancel encode: " + err.Error())
+	}
+	n.emit(Broadcast, b)
+	n.stats.HoldCancelTx++
+}
+
+// Avail is the number of free send-queue entries.
+func (n *Node) Avail() int { return n.sendQ.avail() }
+
+// Step processes one received frame. A malformed frame is counted and
+// returned as an error; it never changes protocol state.
+func (n *Node) Step(now int64, frame []byte) error {
+	n.now = now
+	h, err := wire.PeekHeader(frame)
+	if err != nil {
+		n.stats.DecodeErrors++
+		return err
+	}
+	switch h.Type {
+	case wire.TypeOrfToken:
+		if err := n.tok.Decode(frame); err != nil {
+			n.stats.DecodeErrors++
+			return err
+		}
+		n.onToken(&n.tok)
+	case wire.TypeMcast:
+		if err := n.mc.Decode(frame); err != nil {
+			n.stats.DecodeErrors++
+			return err
+		}
+		n.onMcast(&n.mc, frame)
+	case wire.TypeTokenHoldCancel:
+		if err := n.cancel.Decode(frame); err != nil {
+			n.stats.DecodeErrors++
+			return err
+		}
+		n.onHoldCancel(&n.cancel)
+	default:
+		n.stats.UnhandledMembership++
+	}
+	return nil
+}
+
+// Tick fires the timers that are due at now.
+func (n *Node) Tick(now int64) {
+	n.now = now
+	if n.state != StateOperational {
+		return
+	}
+	if now >= n.holdAt {
+		n.holdAt = NoDeadline
+		n.retransmitToken()
+	}
+	if now >= n.retransmitAt {
+		n.retransmitToken()
+	}
+	if now >= n.tokenLossAt {
+		n.tokenLost()
+	}
+}
+
+// retransmitToken resends the last token (also how a held token is let go).
+func (n *Node) retransmitToken() {
+	if n.lastTokenPresent {
+		n.emitCopy(n.next, n.lastToken)
+		n.stats.TokenRetransmits++
+	}
+	n.retransmitAt = n.now + n.cfg.Timers.TokenRetransmitNs
+}
+
+// tokenLost handles expiry of the token-loss timer. Forming a new ring is
+// the membership protocol's job; until it is wired in, the node stops
+// taking part in the ring and counts the loss so a test sees it.
+func (n *Node) tokenLost() {
+	n.stats.TokenLosses++
+	n.state = StateGather
+	n.tokenLossAt, n.retransmitAt, n.holdAt = NoDeadline, NoDeadline, NoDeadline
+}
+
+func (n *Node) onHoldCancel(c *wire.TokenHoldCancel) {
+	if c.RingID != n.ring {
+		return
+	}
+	n.stats.HoldCancelRx++
+	n.seqUnchanged = 0
+	if n.isRep && n.state == StateOperational {
+		n.retransmitToken()
+	}
+}
+
+// Ready returns the pending batch. It stays valid until Advance.
+func (n *Node) Ready() *Ready {
+	n.ready.Deadline = min(n.tokenLossAt, n.retransmitAt, n.holdAt)
+	return &n.ready
+}
+
+// HasReady reports whether the batch holds anything to act on.
+func (n *Node) HasReady() bool { return len(n.ready.Frames) > 0 || len(n.ready.Events) > 0 }
+
+// Advance tells the node its caller acted on the batch: buffers referenced
+// by it may be reused, so buffer release happens only here.
+func (n *Node) Advance() {
+	n.ready.Frames = n.ready.Frames[:0]
+	n.ready.Events = n.ready.Events[:0]
+	n.arena = n.arena[:0]
+	if seqLT(n.lastReleased, n.pendingRelease) {
+		n.sortQ.release(n.lastReleased, n.pendingRelease)
+		n.lastReleased = n.pendingRelease
+	}
+}
+
+// claim returns size bytes of the batch arena. Earlier claims stay valid if
+// the arena grows, because they keep the old backing array alive.
+func (n *Node) claim(size int) []byte {
+	if cap(n.arena)-len(n.arena) < size {
+		n.arena = make([]byte, 0, max(2*cap(n.arena), size))
+	}
+	start := len(n.arena)
+	n.arena = n.arena[:start+size]
+	return n.arena[start : start+size : start+size]
+}
+
+func (n *Node) emit(to uint32, b []byte) {
+	n.ready.Frames = append(n.ready.Frames, Frame{To: to, Data: b})
+}
+
+func (n *Node) emitCopy(to uint32, b []byte) {
+	c := n.claim(len(b))
+	copy(c, b)
+	n.emit(to, c)
+}
+
+func (n *Node) emitConf(kind ConfKind, members, left, joined []uint32) {
+	n.ready.Events = append(n.ready.Events, Event{Kind: EventConfChange, Conf: ConfChange{
+		Kind: kind, Ring: n.ring, Members: members, Left: left, Joined: joined,
+	}})
+}
+
+// Accessors for the caller, tests and the simulator.
+
+func (n *Node) ID() uint32            { return n.id }
+func (n *Node) State() State          { return n.state }
+func (n *Node) RingID() wire.RingID   { return n.ring }
+func (n *Node) Members() []uint32     { return n.members }
+func (n *Node) Stats() Stats          { return n.stats }
+func (n *Node) HighDelivered() uint32 { return n.highDelivered }
+
+// ReceivedThrough is my_aru: every message of the ring up to it is held here.
+func (n *Node) ReceivedThrough() uint32 { return n.myARU }
+
+// Released is the highest sequence number whose buffer this node freed:
+// it will never retransmit a message at or below it.
+func (n *Node) Released() uint32 { return n.lastReleased }
+
+// Pending is the number of submitted messages not yet broadcast.
+func (n *Node) Pending() int { return n.sendQ.len() }

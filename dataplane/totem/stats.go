@@ -1,0 +1,17 @@
+package totem
+
+// Stats are monotonically increasing counters, the raw material of the
+// runtime.totem.* statistics keys.
+type Stats struct {
+	TokensRx, TokensTx, TokenRetransmits uint64
+	TokensDiscarded                      uint64 // foreign ring or duplicate token_seq
+	McastTx, McastRx, McastRetx          uint64
+	McastDropped                         uint64 // outside the window, duplicate or oversized
+	ForeignMcasts                        uint64
+	DecodeErrors                         uint64
+	HoldCancelTx, HoldCancelRx           uint64
+	TokenLosses                          uint64
+	FailedToReceive                      uint64
+	Delivered                            uint64
+	UnhandledMembership                  uint64 // join/commit/merge frames: membership is not wired in yet
+}

@@ -1,0 +1,263 @@
+package totem
+
+import "github.com/gorosync/gorosync/dataplane/wire"
+
+// onToken processes an ORF token in the order of spec §2.5.
+func (n *Node) onToken(t *wire.OrfToken) {
+	n.stats.TokensRx++
+	n.noteIdle(t.Seq)
+	if n.state != StateOperational || t.RingID != n.ring || seqLE(t.TokenSeq, n.myTokenSeq) {
+		// Foreign rings never trigger membership by their tokens, and a
+		// retransmitted token we already handled is a duplicate.
+		n.stats.TokensDiscarded++
+		return
+	}
+	forward := n.decideHold()
+	n.scheduleRelease(t.ARU)
+	if n.cfg.Hooks != nil {
+		n.cfg.Hooks.TokenReceived()
+	}
+	lastARU := n.lastARU
+	n.lastARU = t.ARU
+	n.advanceSafe(lastARU, t.ARU)
+
+	allowed := n.fccCalculate(t)
+	retransmitted := n.serveRetransmits(t, &allowed)
+	n.requestRetransmits(t)
+	if n.cfg.CancelTokenHoldOnRetransmit && n.tokenHeld && (len(t.RTRList) > 0 || retransmitted > 0) {
+		n.tokenHeld, forward = false, true
+	}
+	n.limitToWindow(t, &allowed)
+	sent := n.broadcastQueued(t, allowed)
+	n.fccUpdate(t, retransmitted+sent)
+	n.updateTokenARU(t)
+
+	if n.detectReceiveFailure(t, lastARU) {
+		return
+	}
+	n.myTokenSeq = t.TokenSeq
+	t.TokenSeq++
+	n.sendToken(t, forward)
+	n.deliver()
+
+	n.tokenLossAt = n.now + n.cfg.Timers.TokenNs
+	n.retransmitAt = n.now + n.cfg.Timers.TokenRetransmitNs
+	if n.isRep && n.tokenHeld {
+		n.holdAt = n.now + n.cfg.Timers.HoldNs
+	}
+}
+
+// noteIdle counts visits on which nobody broadcast (token.seq unchanged);
+// that count drives token hold.
+func (n *Node) noteIdle(seq uint32) {
+	if seq == n.lastSeq {
+		n.seqUnchanged++
+	} else {
+		n.holdAt = NoDeadline
+		n.seqUnchanged = 0
+	}
+	n.lastSeq = seq
+}
+
+// decideHold sets tokenHeld and reports whether to forward the token: an
+// idle representative keeps it for the hold period; other idle nodes only
+// remember that the ring is idle so that their next submission cancels the
+// hold (spec §2.10).
+func (n *Node) decideHold() (forward bool) {
+	if n.isRep {
+		n.tokenHeld = n.seqUnchanged > n.cfg.SeqnoUnchangedConst
+		return !n.tokenHeld
+	}
+	n.tokenHeld = n.seqUnchanged >= n.cfg.SeqnoUnchangedConst
+	return true
+}
+
+// scheduleRelease frees messages that every node held on two successive
+// visits; the buffers are reused only after Advance.
+func (n *Node) scheduleRelease(tokenARU uint32) {
+	to := seqMin(seqMin(tokenARU, n.lastARU), n.highDelivered)
+	if seqLT(n.pendingRelease, to) {
+		n.pendingRelease = to
+	}
+}
+
+// advanceSafe raises the safe-delivery bound. After any node's visit the
+// token's aru is at most that node's aru, and only the node named in
+// aru_addr may raise it; so the minimum of the aru values this node received
+// on two successive visits is held by every member (spec §2.8, §14.4).
+func (n *Node) advanceSafe(previousARU, tokenARU uint32) {
+	bound := seqMin(previousARU, tokenARU)
+	if seqLT(n.safeThrough, bound) && seqLE(bound, n.highSeqReceived) {
+		n.safeThrough = bound
+	}
+}
+
+// fccCalculate is corosync's flow-control budget for this visit (spec §2.7),
+// including its unsigned window − fcc and previous-backlog numerator.
+func (n *Node) fccCalculate(t *wire.OrfToken) uint32 {
+	allowed := n.cfg.MaxMessages
+	if room := n.cfg.WindowSize - t.FCC; allowed > room {
+		allowed = room
+	}
+	n.cbl = uint32(n.sendQ.len())
+	if total := t.Backlog + n.cbl - n.pbl; total != 0 {
+		share := n.cfg.WindowSize * n.pbl / total
+		if share > 0 && allowed > share {
+			allowed = share
+		}
+	}
+	return allowed
+}
+
+// serveRetransmits re-multicasts requested messages this node holds and
+// removes them from the token's list, within the budget.
+func (n *Node) serveRetransmits(t *wire.OrfToken, allowed *uint32) uint32 {
+	var done uint32
+	list := t.RTRList
+	for i := 0; done < *allowed && i < len(list); {
+		if list[i].RingID == n.ring && n.remcast(list[i].Seq) {
+			list = append(list[:i], list[i+1:]...)
+			done++
+			continue
+		}
+		i++
+	}
+	t.RTRList = list
+	*allowed -= done
+	return done
+}
+
+func (n *Node) remcast(seq uint32) bool {
+	if !n.sortQ.inRange(n.lastReleased, seq) {
+		return false
+	}
+	sl := n.sortQ.at(seq)
+	if !sl.used {
+		return false
+	}
+	n.emit(Broadcast, sl.buf[:sl.n])
+	n.stats.McastRetx++
+	return true
+}
+
+// requestRetransmits adds the gaps this node has seen on MissCountConst
+// visits to the token's retransmit list.
+func (n *Node) requestRetransmits(t *wire.OrfToken) {
+	span := t.Seq - n.myARU
+	for i := uint32(1); len(t.RTRList) < rtrListMax && i <= span; i++ {
+		seq := n.myARU + i
+		if !n.sortQ.inRange(n.lastReleased, seq) {
+			break
+		}
+		sl := n.sortQ.at(seq)
+		if sl.used {
+			continue
+		}
+		sl.missCount++
+		if sl.missCount < n.cfg.MissCountConst || rtrListed(t.RTRList, seq) {
+			continue
+		}
+		t.RTRList = append(t.RTRList, wire.RTRItem{RingID: n.ring, Seq: seq})
+	}
+}
+
+func rtrListed(list []wire.RTRItem, seq uint32) bool {
+	for _, it := range list {
+		if it.Seq == seq {
+			return true
+		}
+	}
+	return false
+}
+
+// limitToWindow keeps every sender inside the receive window (spec §2.5
+// step 12): nothing new is broadcast that could overrun an unreleased slot.
+func (n *Node) limitToWindow(t *wire.OrfToken, allowed *uint32) {
+	limit := n.lastReleased + uint32(len(n.sortQ.slots)) - *allowed - n.cfg.WindowSize
+	if seqLT(limit, t.Seq) {
+		*allowed = 0
+	}
+}
+
+// broadcastQueued stamps up to allowed queued messages with the next
+// sequence numbers and multicasts them. The queued buffer is swapped into
+// the sort queue, so the payload is never copied again.
+func (n *Node) broadcastQueued(t *wire.OrfToken, allowed uint32) uint32 {
+	var sent uint32
+	for ; sent < allowed && n.sendQ.len() > 0; sent++ {
+		seq := t.Seq + 1
+		sl := n.sortQ.at(seq)
+		if !n.sortQ.inRange(n.lastReleased, seq) || sl.used {
+			break // only a corrupt token gets here: keep the window intact
+		}
+		t.Seq = seq
+		e := n.sendQ.front()
+		n.stampMcast(e, seq)
+		n.bufs.give(sl.buf)
+		sl.frameBuf, e.buf = e.frameBuf, nil
+		sl.used, sl.safe, sl.sender, sl.missCount = true, e.safe, n.id, 0
+		sl.bigEndian = false
+		n.sendQ.pop()
+		n.emit(Broadcast, sl.buf[:sl.n])
+		n.stats.McastTx++
+		n.highSeqReceived = seq
+	}
+	n.updateARU()
+	return sent
+}
+
+// stampMcast writes the mcast header in front of a queued payload.
+func (n *Node) stampMcast(e *sendEntry, seq uint32) {
+	m := &n.mc
+	*m = wire.Mcast{
+		Header:     wire.Header{Type: wire.TypeMcast, Encapsulated: wire.EncapsulatedNo, NodeID: n.id},
+		SystemFrom: n.id,
+		Seq:        seq,
+		ThisSeqno:  n.globalSeqno,
+		RingID:     n.ring,
+		Payload:    e.buf[wire.McastSize:e.n],
+	}
+	if e.safe {
+		m.Guarantee = int32(Safe)
+	}
+	n.globalSeqno++
+	if _, err := m.Encode(e.buf[:e.n]); err != nil {
+		panic("totem: mcast header encode: " + err.Error())
+	}
+}
+
+func (n *Node) fccUpdate(t *wire.OrfToken, transmitted uint32) {
+	t.FCC += transmitted - n.trc
+	t.Backlog += n.cbl - n.pbl
+	n.trc = transmitted
+	n.pbl = n.cbl
+}
+
+// updateTokenARU lowers the token's aru to ours, or sets it if we were the
+// last to lower it or nobody is behind (spec §2.5 step 15).
+func (n *Node) updateTokenARU(t *wire.OrfToken) {
+	if seqLT(n.myARU, t.ARU) || t.ARUAddr == n.id || t.ARUAddr == 0 {
+		t.ARU = n.myARU
+		if t.ARU == t.Seq {
+			t.ARUAddr = 0
+		} else {
+			t.ARUAddr = n.id
+		}
+	}
+}
+
+// detectReceiveFailure is corosync's receive-failure detector: a node whose
+// aru holds the token back for FailRecvConst visits leaves the ring.
+func (n *Node) detectReceiveFailure(t *wire.OrfToken, lastARU uint32) bool {
+	if t.ARU == lastARU && t.ARUAddr != 0 {
+		n.aruCount++
+	} else {
+		n.aruCount = 0
+	}
+	if n.aruCount > n.cfg.FailRecvConst && t.ARUAddr == n.id {
+		n.stats.FailedToReceive++
+		n.tokenLost()
+		return true
+	}
+	return false
+}

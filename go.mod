@@ -1,0 +1,3 @@
+module github.com/gorosync/gorosync
+
+go 1.26
