@@ -17,8 +17,7 @@ func BenchmarkOrderedDelivery(b *testing.B) {
 				b.Fatal(err)
 			}
 			c.Start()
-			c.Send(2000) // warm every buffer
-			if err := c.Drain(); err != nil {
+			if err := c.Warm(); err != nil {
 				b.Fatal(err)
 			}
 			virtualStart := c.Now()

@@ -13,6 +13,10 @@ type LinkFaults struct {
 	Duplicate  float64 // probability a frame arrives twice
 	DelayMinNs int64   // one-way delay, uniform in [min, max]: jitter reorders
 	DelayMaxNs int64
+	// With probability Spike a frame is held back an extra SpikeNs: the
+	// long tail of a real network, and heavy reordering.
+	Spike   float64
+	SpikeNs int64
 }
 
 // Options configure one run. Zero fields take the defaults of Defaults.
@@ -94,7 +98,8 @@ func SimTimers(nodes int) totem.Timers {
 }
 
 // RandomLinks draws per-link faults from the seed: loss up to maxLoss,
-// duplication up to 5%, delays from 20 µs to 2 ms with jitter.
+// duplication up to 5%, delays from 20 µs to 2 ms with jitter, and on
+// some links up to 2% of frames delayed by a further 5 to 30 ms.
 func RandomLinks(r *rand.Rand, nodes int, maxLoss float64) [][]LinkFaults {
 	links := make([][]LinkFaults, nodes)
 	for i := range links {
@@ -106,6 +111,10 @@ func RandomLinks(r *rand.Rand, nodes int, maxLoss float64) [][]LinkFaults {
 				Duplicate:  r.Float64() * 0.05,
 				DelayMinNs: minNs,
 				DelayMaxNs: minNs + r.Int64N(1_800_000),
+			}
+			if r.IntN(4) == 0 {
+				links[i][j].Spike = r.Float64() * 0.02
+				links[i][j].SpikeNs = 5_000_000 + r.Int64N(25_000_000)
 			}
 		}
 	}

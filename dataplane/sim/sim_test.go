@@ -116,8 +116,7 @@ func TestSteadyStateZeroAllocs(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.Start()
-			c.Send(3000)
-			if err := c.Drain(); err != nil {
+			if err := c.Warm(); err != nil {
 				t.Fatal(err)
 			}
 			allocs := testing.AllocsPerRun(200, func() {

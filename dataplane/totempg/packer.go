@@ -179,7 +179,10 @@ func (p *Packer) Mcast(groups [][]byte, payload []byte, safe bool) error {
 }
 
 // Mcastv is Mcast with the payload in up to 32 pieces (iovecs), packed as
-// corosync packs an iovec list.
+// corosync packs an iovec list. If the Sink fails part-way (it should not,
+// Avail having been checked), Mcast and Mcastv return its error with the
+// message partly sent and the staged pieces dropped; receivers discard the
+// broken chain.
 func (p *Packer) Mcastv(groups [][]byte, iov [][]byte, safe bool) error {
 	if len(iov) > maxIovecs {
 		return ErrTooManyIovecs
@@ -300,7 +303,8 @@ func (p *Packer) pack(m *message, safe, send bool) (submits int, err error) {
 // Flush submits the staged pieces as one packet with fragmented = 0. The
 // node calls it on TOKEN_RECEIVED. With nothing staged it does nothing. If
 // the Sink has no free slot it leaves everything staged and returns
-// ErrTryAgain (corosync silently waits for the next token).
+// ErrTryAgain (corosync silently waits for the next token). If the Sink
+// returns an error, the staged pieces are dropped and the error returned.
 func (p *Packer) Flush() error {
 	if p.st.count == 0 {
 		return nil
