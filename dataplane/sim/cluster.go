@@ -157,21 +157,29 @@ func (c *Cluster) Send(count int) {
 	}
 }
 
-// Warm sends messages until every sort-queue slot of every node has been
-// used twice, so that every lazily created buffer exists: from then on a
-// steady ring allocates nothing.
+// Warm sends ever larger bursts until a burst makes no node create a frame
+// buffer and the receive window has wrapped: from then on the ring runs on
+// the buffers it has, and a steady workload allocates nothing.
 func (c *Cluster) Warm() error {
 	lap := uint32(2 * c.opt.SortQueueSize)
-	for range 1000 {
-		if c.nodes[0].totem.HighDelivered() > lap {
-			return nil
-		}
-		c.Send(500)
+	for burst := 500; burst <= 1<<20; burst *= 2 {
+		before := c.frameBuffers()
+		c.Send(burst)
 		if err := c.Drain(); err != nil {
 			return err
 		}
+		if c.frameBuffers() == before && c.nodes[0].totem.HighDelivered() > lap {
+			return nil
+		}
 	}
-	return errors.New("sim: warm-up did not complete two laps of the receive window")
+	return errors.New("sim: buffers still growing after the largest warm-up burst")
+}
+
+func (c *Cluster) frameBuffers() (total uint64) {
+	for _, nd := range c.nodes {
+		total += nd.totem.Stats().FrameBuffers
+	}
+	return total
 }
 
 // Drain runs until every node delivered every message or the virtual-time

@@ -143,3 +143,25 @@ func quietLinks(n int) [][]LinkFaults {
 	}
 	return links
 }
+
+func TestMessageCorruptionIsDetected(t *testing.T) {
+	for _, size := range []int{msgHeaderSize, 64, 5000} {
+		b := make([]byte, size)
+		id := msgID(2, 77)
+		buildMessage(b, id, true)
+		got, safe, err := parseMessage(b)
+		if err != nil || got != id || !safe {
+			t.Fatalf("size %d: clean message parsed as %#x %v %v", size, got, safe, err)
+		}
+		for _, i := range []int{9, size - 1} {
+			bad := append([]byte(nil), b...)
+			bad[i] ^= 0x40
+			if _, _, err := parseMessage(bad); err == nil && i >= msgHeaderSize-4 {
+				t.Errorf("size %d: flipped byte %d went unnoticed", size, i)
+			}
+		}
+		if _, _, err := parseMessage(b[:size-1]); err == nil {
+			t.Errorf("size %d: truncated message accepted", size)
+		}
+	}
+}

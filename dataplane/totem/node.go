@@ -313,7 +313,7 @@ func (n *Node) Advance() {
 	n.ready.Events = n.ready.Events[:0]
 	n.arena = n.arena[:0]
 	if seqLT(n.lastReleased, n.pendingRelease) {
-		n.sortQ.release(n.lastReleased, n.pendingRelease)
+		n.sortQ.release(n.lastReleased, n.pendingRelease, &n.bufs)
 		n.lastReleased = n.pendingRelease
 	}
 }
@@ -347,11 +347,15 @@ func (n *Node) emitConf(kind ConfKind, members, left, joined []uint32) {
 
 // Accessors for the caller, tests and the simulator.
 
-func (n *Node) ID() uint32            { return n.id }
-func (n *Node) State() State          { return n.state }
-func (n *Node) RingID() wire.RingID   { return n.ring }
-func (n *Node) Members() []uint32     { return n.members }
-func (n *Node) Stats() Stats          { return n.stats }
+func (n *Node) ID() uint32          { return n.id }
+func (n *Node) State() State        { return n.state }
+func (n *Node) RingID() wire.RingID { return n.ring }
+func (n *Node) Members() []uint32   { return n.members }
+func (n *Node) Stats() Stats {
+	s := n.stats
+	s.FrameBuffers = n.bufs.created
+	return s
+}
 func (n *Node) HighDelivered() uint32 { return n.highDelivered }
 
 // ReceivedThrough is my_aru: every message of the ring up to it is held here.

@@ -1,18 +1,21 @@
 package totem
 
 // frameBuf is a buffer of NetMTU bytes that holds one encoded mcast frame.
-// Buffers are created on first need and then circulate: a submission takes
-// a spare one, broadcasting moves it into the sort queue, and the buffer it
-// displaces there becomes spare. A steady ring therefore allocates nothing.
+// Buffers are created on first need and then circulate: a submission or a
+// receipt takes a spare one, broadcasting moves it into the sort queue, and
+// release makes it spare again. A steady ring therefore allocates nothing
+// once it has seen its largest backlog.
 type frameBuf struct {
 	buf []byte
 	n   int // encoded frame length
 }
 
-// bufferStack holds spare frame buffers.
+// bufferStack holds spare frame buffers; created counts every buffer it
+// ever made, so a caller can tell when warm-up is over.
 type bufferStack struct {
-	spare [][]byte
-	size  int
+	spare   [][]byte
+	size    int
+	created uint64
 }
 
 func (s *bufferStack) take() []byte {
@@ -21,6 +24,7 @@ func (s *bufferStack) take() []byte {
 		s.spare = s.spare[:n-1]
 		return b
 	}
+	s.created++
 	return make([]byte, s.size)
 }
 
@@ -91,11 +95,12 @@ func (q *sortQueue) inRange(released, seq uint32) bool {
 	return seq-released-1 <= q.mask
 }
 
-// release clears the slots (from, to], keeping their buffers for reuse.
-func (q *sortQueue) release(from, to uint32) {
+// release clears the slots (from, to] and returns their buffers to spare,
+// so the buffers in use track the messages in flight, not the window size.
+func (q *sortQueue) release(from, to uint32, spare *bufferStack) {
 	for s := from + 1; seqLE(s, to); s++ {
 		sl := q.at(s)
-		sl.used = false
-		sl.missCount = 0
+		spare.give(sl.buf)
+		*sl = slot{}
 	}
 }

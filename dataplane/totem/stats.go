@@ -14,4 +14,5 @@ type Stats struct {
 	FailedToReceive                      uint64
 	Delivered                            uint64
 	UnhandledMembership                  uint64 // join/commit/merge frames: membership is not wired in yet
+	FrameBuffers                         uint64 // frame buffers ever created (grows only to the largest backlog)
 }

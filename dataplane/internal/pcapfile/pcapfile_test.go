@@ -27,3 +27,20 @@ func TestParseRejectsGarbage(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseUDP(f *testing.F) {
+	hdr := []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0}
+	f.Add(hdr)
+	f.Add(append(append([]byte{}, hdr...), 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 8, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pkts, err := ParseUDP(data)
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			if len(p.Payload) > len(data) {
+				t.Fatal("payload longer than the file")
+			}
+		}
+	})
+}
