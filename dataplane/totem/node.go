@@ -85,7 +85,6 @@ type Node struct {
 
 	ready      Ready
 	arena      []byte
-	confLists  [3][]uint32
 	stats      Stats
 	maxPayload int
 }
@@ -268,8 +267,10 @@ func (n *Node) Tick(now int64) {
 	}
 }
 
-// retransmitToken resends the last token (also how a held token is let go).
+// retransmitToken resends the last token (also how a held token is let go,
+// which is why it disarms the hold timer).
 func (n *Node) retransmitToken() {
+	n.holdAt = NoDeadline
 	if n.lastTokenPresent {
 		n.emitCopy(n.next, n.lastToken)
 		n.stats.TokenRetransmits++

