@@ -52,7 +52,11 @@ func (g *stackGlue) SubmitPacket(packet []byte, safe bool) error {
 
 func (g *stackGlue) Avail() int { return g.node.Avail() }
 
+func (g *stackGlue) Signal() { g.node.Signal() }
+
 func (g *stackGlue) TokenReceived() { _ = g.packer.Flush() }
+
+func (g *stackGlue) TokenSent() {}
 
 // Cluster is a simulated ring. It is driven by Run (or Start/Send/Drain).
 type Cluster struct {
@@ -180,6 +184,17 @@ func (c *Cluster) frameBuffers() (total uint64) {
 		total += nd.totem.Stats().FrameBuffers
 	}
 	return total
+}
+
+// Idle runs the cluster for d of virtual time with no new work.
+func (c *Cluster) Idle(d int64) {
+	end := c.now + d
+	for len(c.heap) > 0 && c.heap[0].at <= end {
+		e := c.heap.pop()
+		c.now = e.at
+		c.dispatch(e)
+	}
+	c.now = end
 }
 
 // Drain runs until every node delivered every message or the virtual-time

@@ -69,6 +69,9 @@ type Hooks interface {
 	// TokenReceived runs when a valid token of the current ring arrives,
 	// before this node broadcasts: totempg flushes its packing buffer here.
 	TokenReceived()
+	// TokenSent runs after the token was forwarded and this visit's
+	// deliveries were made: the sync engine does its per-rotation work here.
+	TokenSent()
 }
 
 // Config configures one Node. Zero fields take corosync 3.1.7's defaults.
@@ -136,7 +139,8 @@ func (c *Config) applyDefaults() {
 		c.SortQueueSize = DefaultSortQueueSize
 	}
 	if c.SendQueueCapacity == 0 {
-		c.SendQueueCapacity = messageQueueBytes / c.NetMTU
+		// corosync divides by the MTU already reduced for two mcast headers.
+		c.SendQueueCapacity = messageQueueBytes / MaxPayload(c.NetMTU)
 	}
 	if c.Timers == (Timers{}) {
 		c.Timers = TimersFor(DefaultTimerParams(len(c.Members)))

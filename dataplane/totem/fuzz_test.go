@@ -26,6 +26,18 @@ func FuzzNodeStep(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	// Numbers exactly 2^31 apart fool serial comparisons both ways.
+	for _, hostile := range []wire.OrfToken{
+		{Seq: 1, ARU: 1 + 1<<31, TokenSeq: 7, RingID: ring},
+		{Seq: 1 << 31, ARU: 1, TokenSeq: 7, RingID: ring},
+		{Seq: 0, ARU: 1 << 31, TokenSeq: 7, RingID: ring},
+	} {
+		b := make([]byte, hostile.Size())
+		if _, err := hostile.Encode(b); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Add([]byte{0x70, 0xc0, 3, 9})
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		r := newTestRing(t, 3, nil)
@@ -34,8 +46,10 @@ func FuzzNodeStep(f *testing.F) {
 		n := r.node(2)
 		_ = n.Step(r.now, frame)
 		r.collect(n)
-		if seqLT(n.myARU, n.highDelivered) || seqLT(n.highSeqReceived, n.myARU) {
-			t.Fatalf("invariant broken: aru %d delivered %d high %d", n.myARU, n.highDelivered, n.highSeqReceived)
+		if !within(n.lastReleased, n.highDelivered, n.myARU) || !within(n.myARU, n.highSeqReceived, n.myARU+uint32(len(n.sortQ.slots))) ||
+			!within(n.lastReleased, n.safeThrough, n.highSeqReceived) {
+			t.Fatalf("invariant broken: released %d delivered %d aru %d high %d safe %d",
+				n.lastReleased, n.highDelivered, n.myARU, n.highSeqReceived, n.safeThrough)
 		}
 		// The hostile frame must not have made node 2 deliver twice or
 		// out of order.

@@ -114,7 +114,7 @@ func (r *testRing) run(maxSteps int, stepNs int64, cond func() bool) bool {
 func (r *testRing) fireNextTimer() {
 	next := NoDeadline
 	for _, n := range r.nodes {
-		next = min(next, n.Ready().Deadline)
+		next = min(next, n.Deadline())
 	}
 	if next == NoDeadline {
 		r.t.Fatal("no frame in flight and no timer armed: the ring is dead")
@@ -132,6 +132,7 @@ func (r *testRing) submit(id uint32, payload string, g Guarantee) {
 	if err := n.Submit([]byte(payload), g); err != nil {
 		r.t.Fatalf("submit on %d: %v", id, err)
 	}
+	n.Signal() // as totempg does for every accepted message
 	r.collect(n)
 }
 

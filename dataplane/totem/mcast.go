@@ -27,8 +27,8 @@ func (n *Node) onMcast(m *wire.Mcast, frame []byte) {
 			sl.buf = n.bufs.take()
 		}
 		sl.n = copy(sl.buf, frame)
-		sl.used, sl.safe, sl.sender, sl.missCount = true, m.Guarantee != 0, m.SystemFrom, 0
-		sl.bigEndian = m.BigEndian
+		sl.used, sl.safe, sl.sender, sl.missCount = true, m.Guarantee != 0, m.Header.NodeID, 0
+		sl.bigEndian = m.BigEndian // corosync names the sender by the header nodeid
 		if seqLT(n.highSeqReceived, seq) {
 			n.highSeqReceived = seq
 		}

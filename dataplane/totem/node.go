@@ -83,10 +83,12 @@ type Node struct {
 	mc     wire.Mcast
 	cancel wire.TokenHoldCancel
 
-	ready      Ready
-	arena      []byte
-	stats      Stats
-	maxPayload int
+	ready       Ready
+	taken       readyMark
+	arenas      [2][]byte
+	activeArena int
+	stats       Stats
+	maxPayload  int
 }
 
 // New checks cfg and builds a node; call Start to bring it up.
@@ -112,7 +114,7 @@ func New(cfg Config) (*Node, error) {
 	n.tok.RTRList = make([]wire.RTRItem, 0, rtrListMax)
 	n.ready.Frames = make([]Frame, 0, int(cfg.MaxMessages)+rtrListMax+4)
 	n.ready.Events = make([]Event, 0, 64)
-	n.arena = make([]byte, 0, 4096)
+	n.arenas = [2][]byte{make([]byte, 0, 4096), make([]byte, 0, 4096)}
 	n.isRep = n.ring.Rep == n.id
 	n.next = successor(n.members, n.id)
 	return n, nil
@@ -186,23 +188,21 @@ func (n *Node) Submit(payload []byte, g Guarantee) error {
 	e.n = wire.McastSize + copy(e.buf[wire.McastSize:], payload)
 	e.safe = g == Safe
 	n.sendQ.push()
-	n.signalWork()
 	return nil
 }
 
-// signalWork tells an idle ring that this node has something to send
-// (corosync's event_signal → token_hold_cancel_send).
-func (n *Node) signalWork() {
+// Signal tells the node that the layer above accepted a message to send,
+// which may still sit in its packing buffer (corosync's event_signal). On
+// an idle ring, where the representative holds the token, the node
+// multicasts a token hold cancel so the token comes round now rather than
+// after the hold period. Submit does not signal by itself: corosync's
+// packing layer signals per application message, and its flush on token
+// receipt must not cancel a hold that is being decided.
+func (n *Node) Signal() {
 	if !n.tokenHeld || n.state != StateOperational {
 		return
 	}
 	n.tokenHeld = false
-	if n.isRep {
-		// The held token is here: release it now instead of multicasting a
-		// cancel to ourselves.
-		n.retransmitToken()
-		return
-	}
 	n.cancel = wire.TokenHoldCancel{Header: wire.Header{Type: wire.TypeTokenHoldCancel, NodeID: n.id}, RingID: n.ring}
 	b := n.claim(wire.TokenHoldCancelSize)
 	if _, err := n.cancel.Encode(b); err != nil {
@@ -210,6 +210,8 @@ func (n *Node) signalWork() {
 	}
 	n.emit(Broadcast, b)
 	n.stats.HoldCancelTx++
+	// corosync's multicast reaches its sender too; act on our own copy.
+	n.onHoldCancel(&n.cancel)
 }
 
 // Avail is the number of free send-queue entries.
@@ -256,8 +258,11 @@ func (n *Node) Tick(now int64) {
 		return
 	}
 	if now >= n.holdAt {
+		// The hold is over: send the token on, leaving the retransmit
+		// timer armed from the visit, as corosync's hold timer does.
 		n.holdAt = NoDeadline
-		n.retransmitToken()
+		n.sendLastToken()
+		n.stats.TokenHoldReleases++
 	}
 	if now >= n.retransmitAt {
 		n.retransmitToken()
@@ -267,15 +272,19 @@ func (n *Node) Tick(now int64) {
 	}
 }
 
-// retransmitToken resends the last token (also how a held token is let go,
-// which is why it disarms the hold timer).
+// retransmitToken resends the last token and re-arms the retransmit timer
+// (also how a hold cancel lets a held token go).
 func (n *Node) retransmitToken() {
+	n.sendLastToken()
+	n.stats.TokenRetransmits++
+	n.retransmitAt = n.now + n.cfg.Timers.TokenRetransmitNs
+}
+
+func (n *Node) sendLastToken() {
 	n.holdAt = NoDeadline
 	if n.lastTokenPresent {
 		n.emitCopy(n.next, n.lastToken)
-		n.stats.TokenRetransmits++
 	}
-	n.retransmitAt = n.now + n.cfg.Timers.TokenRetransmitNs
 }
 
 // tokenLost handles expiry of the token-loss timer. Forming a new ring is
@@ -298,36 +307,64 @@ func (n *Node) onHoldCancel(c *wire.TokenHoldCancel) {
 	}
 }
 
-// Ready returns the pending batch. It stays valid until Advance.
+// Ready returns the pending batch. It stays valid until Advance. Between
+// Ready and Advance the caller may Submit and Signal (a service answering a
+// delivery does): what that adds is kept for the next batch.
 func (n *Node) Ready() *Ready {
-	n.ready.Deadline = min(n.tokenLossAt, n.retransmitAt, n.holdAt)
+	n.taken = readyMark{frames: len(n.ready.Frames), events: len(n.ready.Events), release: n.pendingRelease, valid: true}
+	n.ready.Deadline = n.Deadline()
 	return &n.ready
 }
+
+// Deadline is the next time Tick must be called; NoDeadline if none.
+func (n *Node) Deadline() int64 { return min(n.tokenLossAt, n.retransmitAt, n.holdAt) }
 
 // HasReady reports whether the batch holds anything to act on.
 func (n *Node) HasReady() bool { return len(n.ready.Frames) > 0 || len(n.ready.Events) > 0 }
 
-// Advance tells the node its caller acted on the batch: buffers referenced
-// by it may be reused, so buffer release happens only here.
+// readyMark is what the caller saw at Ready.
+type readyMark struct {
+	frames, events int
+	release        uint32
+	valid          bool
+}
+
+// Advance tells the node its caller acted on the batch returned by Ready.
+// Buffers that batch referenced may now be reused, so sort-queue release
+// happens only here, and only up to the point known when Ready was called:
+// anything delivered later is still referenced by the kept remainder.
 func (n *Node) Advance() {
-	n.ready.Frames = n.ready.Frames[:0]
-	n.ready.Events = n.ready.Events[:0]
-	n.arena = n.arena[:0]
-	if seqLT(n.lastReleased, n.pendingRelease) {
-		n.sortQ.release(n.lastReleased, n.pendingRelease, &n.bufs)
-		n.lastReleased = n.pendingRelease
+	mark := n.taken
+	if !mark.valid {
+		mark = readyMark{frames: len(n.ready.Frames), events: len(n.ready.Events), release: n.pendingRelease}
+	}
+	n.taken = readyMark{}
+	keptFrames := copy(n.ready.Frames, n.ready.Frames[mark.frames:])
+	n.ready.Frames = n.ready.Frames[:keptFrames]
+	n.ready.Events = n.ready.Events[:copy(n.ready.Events, n.ready.Events[mark.events:])]
+	// Kept frames live in the active arena: switch to the other one, whose
+	// frames were all in batches already acted on.
+	if keptFrames > 0 {
+		n.activeArena ^= 1
+	}
+	n.arenas[n.activeArena] = n.arenas[n.activeArena][:0]
+	if seqLT(n.lastReleased, mark.release) {
+		n.sortQ.release(n.lastReleased, mark.release, &n.bufs)
+		n.lastReleased = mark.release
 	}
 }
 
-// claim returns size bytes of the batch arena. Earlier claims stay valid if
-// the arena grows, because they keep the old backing array alive.
+// claim returns size bytes of the active batch arena. Earlier claims stay
+// valid if the arena grows, because they keep the old backing array alive.
 func (n *Node) claim(size int) []byte {
-	if cap(n.arena)-len(n.arena) < size {
-		n.arena = make([]byte, 0, max(2*cap(n.arena), size))
+	a := n.arenas[n.activeArena]
+	if cap(a)-len(a) < size {
+		a = make([]byte, 0, max(2*cap(a), size))
 	}
-	start := len(n.arena)
-	n.arena = n.arena[:start+size]
-	return n.arena[start : start+size : start+size]
+	start := len(a)
+	a = a[:start+size]
+	n.arenas[n.activeArena] = a
+	return a[start : start+size : start+size]
 }
 
 func (n *Node) emit(to uint32, b []byte) {

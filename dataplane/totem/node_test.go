@@ -370,3 +370,87 @@ func TestFlowControlWindowAndFairShare(t *testing.T) {
 		t.Fatal("no token observed")
 	}
 }
+
+// idleUntilHeld runs an idle ring until the representative holds the token.
+func idleUntilHeld(t *testing.T, r *testRing) {
+	t.Helper()
+	r.run(5000, 1000, func() bool { return r.node(1).holdAt != NoDeadline })
+	if r.node(1).holdAt == NoDeadline {
+		t.Fatal("idle representative never held the token")
+	}
+}
+
+func TestRepresentativeSubmitOnIdleRingIsNotHeldAgain(t *testing.T) {
+	r := newTestRing(t, 3, nil)
+	idleUntilHeld(t, r)
+	before := r.now
+	r.submit(1, "from-the-rep", Safe)
+	if r.node(1).Stats().HoldCancelTx != 1 || r.node(1).seqUnchanged != 0 {
+		t.Fatal("the representative did not cancel its own hold")
+	}
+	if !r.run(1000, 1000, r.allDelivered(1)) {
+		t.Fatal("not delivered")
+	}
+	if took := r.now - before; took >= r.node(1).cfg.Timers.HoldNs {
+		t.Fatalf("safe message from the representative took %d ns, not less than hold %d", took, r.node(1).cfg.Timers.HoldNs)
+	}
+}
+
+func TestSubmitBetweenReadyAndAdvanceIsKept(t *testing.T) {
+	r := newTestRing(t, 3, nil)
+	idleUntilHeld(t, r)
+	n := r.node(2)
+	rd := n.Ready()
+	seen := len(rd.Frames)
+	if err := n.Submit([]byte("reply"), Agreed); err != nil {
+		t.Fatal(err)
+	}
+	n.Signal() // adds a hold cancel after the caller took the batch
+	n.Advance()
+	rd = n.Ready()
+	if seen != 0 || len(rd.Frames) != 1 || rd.Frames[0].Data[3] != byte(wire.TypeTokenHoldCancel) {
+		t.Fatalf("batch before %d frames, after Advance %d frames: the hold cancel was lost", seen, len(rd.Frames))
+	}
+	r.collect(n)
+	if !r.run(1000, 1000, r.allDelivered(1)) {
+		t.Fatal("not delivered")
+	}
+}
+
+// TestImpossibleTokensAreDropped: a token of our own ring whose numbers no
+// correct member produces is counted and dropped; it must neither release
+// undelivered messages nor move the safe bound nor wedge the ring.
+func TestImpossibleTokensAreDropped(t *testing.T) {
+	r := newTestRing(t, 3, nil)
+	r.submit(1, "one", Agreed)
+	r.run(1000, 1000, r.allDelivered(1))
+	n := r.node(2)
+	hostile := []wire.OrfToken{
+		{Seq: n.highSeqReceived, ARU: n.highSeqReceived + 1<<31, ARUAddr: 1},
+		{Seq: n.highSeqReceived + 1_000_000, ARU: n.highSeqReceived, ARUAddr: 1},
+		{Seq: n.highSeqReceived - 1, ARU: 0, ARUAddr: 1},
+	}
+	for i, tok := range hostile {
+		tok.RingID, tok.TokenSeq = n.ring, n.myTokenSeq+1
+		b := make([]byte, tok.Size())
+		if _, err := tok.Encode(b); err != nil {
+			t.Fatal(err)
+		}
+		before := n.Stats().TokensCorrupt
+		if err := n.Step(r.now, b); err != nil {
+			t.Fatal(err)
+		}
+		r.collect(n)
+		if n.Stats().TokensCorrupt != before+1 {
+			t.Fatalf("hostile token %d was accepted", i)
+		}
+		if seqLT(n.highDelivered, n.lastReleased) || seqLT(n.highSeqReceived, n.safeThrough) {
+			t.Fatalf("hostile token %d broke invariants: released %d delivered %d safe %d high %d",
+				i, n.lastReleased, n.highDelivered, n.safeThrough, n.highSeqReceived)
+		}
+	}
+	r.submit(3, "two", Agreed)
+	if !r.run(10000, 1000, r.allDelivered(2)) {
+		t.Fatal("ring wedged by hostile tokens")
+	}
+}

@@ -4,6 +4,8 @@ package totem
 // runtime.totem.* statistics keys.
 type Stats struct {
 	TokensRx, TokensTx, TokenRetransmits uint64
+	TokenHoldReleases                    uint64 // held tokens sent on when the hold timer expired
+	TokensCorrupt                        uint64 // right ring, impossible seq/aru: dropped
 	TokensDiscarded                      uint64 // foreign ring or duplicate token_seq
 	McastTx, McastRx, McastRetx          uint64
 	McastDropped                         uint64 // outside the window, duplicate or oversized

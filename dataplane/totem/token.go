@@ -12,6 +12,10 @@ func (n *Node) onToken(t *wire.OrfToken) {
 		n.stats.TokensDiscarded++
 		return
 	}
+	if !n.plausible(t) {
+		n.stats.TokensCorrupt++
+		return
+	}
 	forward := n.decideHold()
 	n.scheduleRelease(t.ARU)
 	if n.cfg.Hooks != nil {
@@ -45,6 +49,22 @@ func (n *Node) onToken(t *wire.OrfToken) {
 	if n.isRep && n.tokenHeld {
 		n.holdAt = n.now + n.cfg.Timers.HoldNs
 	}
+	if n.cfg.Hooks != nil {
+		n.cfg.Hooks.TokenSent()
+	}
+}
+
+// plausible rejects a token of our ring whose numbers no correct member can
+// produce. corosync asserts on these (the daemon aborts); we drop the token
+// and count it. A correct token never trails what we received (every
+// message we hold was stamped before this token left its stamper), and the
+// window guard keeps seq within one receive window of the aru and of our
+// release point.
+func (n *Node) plausible(t *wire.OrfToken) bool {
+	window := uint32(len(n.sortQ.slots))
+	return !seqLT(t.Seq, n.highSeqReceived) &&
+		t.Seq-t.ARU <= window &&
+		t.Seq-n.lastReleased <= 2*window
 }
 
 // noteIdle counts visits on which nobody broadcast (token.seq unchanged);
@@ -73,24 +93,42 @@ func (n *Node) decideHold() (forward bool) {
 }
 
 // scheduleRelease frees messages that every node held on two successive
-// visits; the buffers are reused only after Advance.
+// visits; the buffers are reused only after Advance. The release point only
+// moves forward and never past what this node delivered.
 func (n *Node) scheduleRelease(tokenARU uint32) {
 	to := seqMin(seqMin(tokenARU, n.lastARU), n.highDelivered)
-	if seqLT(n.pendingRelease, to) {
+	if within(n.pendingRelease, to, n.highDelivered) {
 		n.pendingRelease = to
 	}
 }
 
-// advanceSafe raises the safe-delivery bound. After any node's visit the
-// token's aru is at most that node's aru, and only the node named in
-// aru_addr may raise it; so the minimum of the aru values this node received
-// on two successive visits is held by every member (spec §2.8, §14.4).
+// advanceSafe raises the safe-delivery bound to the minimum of the aru
+// values this node received on its last two visits. Every member holds
+// every message up to that bound. Take any member Y; the token visits it
+// exactly once between our visits k−1 and k, which received aru A1 and A2.
+// Y's visit leaves the token's aru at most Y's my_aru and names in
+// aru_addr who may raise it again:
+//   - aru_addr 0: Y held everything up to the token's seq at its visit,
+//     which is at least A1;
+//   - aru_addr Y: nobody raises the aru before it reaches us again (only
+//     Y, or a node after a lowering, could), so A2 ≤ Y's my_aru;
+//   - aru_addr V ≠ Y: either V set it before our visit k−1, and the aru
+//     Y saw is the A1 we saw, or V comes after Y and nobody raises it
+//     before us, so A2 ≤ Y's my_aru.
+//
+// my_aru never decreases within a ring, so Y still holds min(A1, A2).
+// (corosync ignores the safe guarantee; this is the paper's stability rule,
+// spec §2.8, §14.4.)
 func (n *Node) advanceSafe(previousARU, tokenARU uint32) {
 	bound := seqMin(previousARU, tokenARU)
-	if seqLT(n.safeThrough, bound) && seqLE(bound, n.highSeqReceived) {
+	if within(n.safeThrough, bound, n.highSeqReceived) && bound != n.safeThrough {
 		n.safeThrough = bound
 	}
 }
+
+// within reports from ≤ x ≤ to by unsigned distance from from, which unlike
+// a serial comparison cannot be fooled by values 2^31 apart.
+func within(from, x, to uint32) bool { return x-from <= to-from }
 
 // fccCalculate is corosync's flow-control budget for this visit (spec §2.7),
 // including its unsigned window − fcc and previous-backlog numerator.

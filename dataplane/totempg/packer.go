@@ -49,6 +49,11 @@ type Sink interface {
 	SubmitPacket(packet []byte, safe bool) error
 	// Avail is the number of free packet slots in the send queue.
 	Avail() int
+	// Signal is called once for every application message accepted, as
+	// corosync's totempg calls totemsrp_event_signal: it is how a message
+	// still staged in the packing buffer wakes an idle ring (the SRP sends a
+	// token hold cancel) instead of waiting out the hold period.
+	Signal()
 }
 
 // PackerConfig configures a Packer.
@@ -214,8 +219,11 @@ func (p *Packer) send(m *message, safe bool) error {
 	if p.sink.Avail() < need {
 		return ErrTryAgain
 	}
-	_, err := p.pack(m, safe, true)
-	return err
+	if _, err := p.pack(m, safe, true); err != nil {
+		return err
+	}
+	p.sink.Signal()
+	return nil
 }
 
 // pack runs corosync's packing loop over m. With send false it only counts

@@ -1,6 +1,9 @@
 package totempg
 
-import "errors"
+import (
+	"errors"
+	"testing"
+)
 
 var errSinkFull = errors.New("test sink: submit with no free slot")
 
@@ -11,6 +14,7 @@ type recordSink struct {
 	packets [][]byte
 	safe    []bool
 	avail   int
+	signals int // accepted application messages (Signal calls)
 }
 
 func (s *recordSink) SubmitPacket(b []byte, safe bool) error {
@@ -24,6 +28,8 @@ func (s *recordSink) SubmitPacket(b []byte, safe bool) error {
 }
 
 func (s *recordSink) Avail() int { return s.avail }
+
+func (s *recordSink) Signal() { s.signals++ }
 
 // ringSink stores packets in preallocated memory, for allocation tests and
 // benchmarks; drain hands them to an Assembler and empties the ring.
@@ -48,6 +54,8 @@ func (s *ringSink) SubmitPacket(b []byte, safe bool) error {
 
 func (s *ringSink) Avail() int { return cap(s.ends) - len(s.ends) }
 
+func (s *ringSink) Signal() {}
+
 func (s *ringSink) drain(a *Assembler, sender uint32, fn func(uint32, []byte)) error {
 	start := 0
 	var err error
@@ -60,4 +68,30 @@ func (s *ringSink) drain(a *Assembler, sender uint32, fn func(uint32, []byte)) e
 	s.ends = s.ends[:0]
 	s.used = 0
 	return err
+}
+
+// TestSignalOncePerAcceptedMessage: every accepted message signals the SRP
+// (so a staged message can cancel an idle ring's token hold); a refused one
+// does not.
+func TestSignalOncePerAcceptedMessage(t *testing.T) {
+	sink := &recordSink{avail: 100}
+	p, err := NewPacker(PackerConfig{PacketSize: PacketSizeForNetMTU(1500), Sink: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := p.Mcast(GroupsA, make([]byte, 10), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(sink.packets) != 0 || sink.signals != 3 {
+		t.Fatalf("packets %d signals %d: want 0 packets (staged) and 3 signals", len(sink.packets), sink.signals)
+	}
+	sink.avail = 0
+	if err := p.Mcast(GroupsA, make([]byte, 5000), false); !errors.Is(err, ErrTryAgain) {
+		t.Fatalf("full sink: %v", err)
+	}
+	if sink.signals != 3 {
+		t.Fatalf("a refused message signalled (%d)", sink.signals)
+	}
 }
