@@ -12,14 +12,7 @@ import (
 func BenchmarkOrderedDelivery(b *testing.B) {
 	for _, size := range []int{64, 1024, 64 << 10} {
 		b.Run(sizeName(size), func(b *testing.B) {
-			c, err := NewCluster(Options{Seed: 1, Nodes: 3, Links: quietLinks(3), FixedMessageBytes: size, SendGapNs: -1})
-			if err != nil {
-				b.Fatal(err)
-			}
-			c.Start()
-			if err := c.Warm(); err != nil {
-				b.Fatal(err)
-			}
+			c := warmSaturatedRing(b, size)
 			virtualStart := c.Now()
 			b.ReportAllocs()
 			b.SetBytes(int64(size))

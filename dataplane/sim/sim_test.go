@@ -113,14 +113,7 @@ func TestLossyRunsRetransmit(t *testing.T) {
 func TestSteadyStateZeroAllocs(t *testing.T) {
 	for _, size := range []int{64, 1024, 64 << 10} {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {
-			c, err := NewCluster(Options{Seed: 1, Nodes: 3, Links: quietLinks(3), FixedMessageBytes: size, SendGapNs: -1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			c.Start()
-			if err := c.Warm(); err != nil {
-				t.Fatal(err)
-			}
+			c := warmSaturatedRing(t, size)
 			allocs := testing.AllocsPerRun(200, func() {
 				c.Send(3)
 				if err := c.Drain(); err != nil {
@@ -132,6 +125,21 @@ func TestSteadyStateZeroAllocs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// warmSaturatedRing is a 3-node ring on quiet links whose nodes send
+// size-byte messages back to back, warmed until it allocates nothing.
+func warmSaturatedRing(tb testing.TB, size int) *Cluster {
+	tb.Helper()
+	c, err := NewCluster(Options{Seed: 1, Nodes: 3, Links: quietLinks(3), FixedMessageBytes: size, SendGapNs: -1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.Start()
+	if err := c.Warm(); err != nil {
+		tb.Fatal(err)
+	}
+	return c
 }
 
 // quietLinks is a lossless network with 50 µs of delay on every link.
