@@ -59,22 +59,21 @@ type Node struct {
 	bufs  bufferStack
 
 	// SRP ordering state, named as in spec §2.3.
-	myARU            uint32
-	highSeqReceived  uint32
-	highDelivered    uint32
-	lastARU          uint32 // token.aru seen on my previous visit (my_last_aru)
-	lastReleased     uint32
-	pendingRelease   uint32 // release point applied at Advance
-	myTokenSeq       uint32
-	lastSeq          uint32
-	seqUnchanged     uint32
-	aruCount         uint32
-	trc, pbl, cbl    uint32
-	tokenHeld        bool
-	safeThrough      uint32 // every member holds all messages up to here
-	globalSeqno      int32  // this_seqno diagnostic counter
-	lastToken        []byte // encoded copy of the last token sent or held
-	lastTokenPresent bool
+	myARU           uint32
+	highSeqReceived uint32
+	highDelivered   uint32
+	lastARU         uint32 // token.aru seen on my previous visit (my_last_aru)
+	lastReleased    uint32
+	pendingRelease  uint32 // release point applied at Advance
+	myTokenSeq      uint32
+	lastSeq         uint32
+	seqUnchanged    uint32
+	aruCount        uint32
+	trc, pbl, cbl   uint32
+	tokenHeld       bool
+	safeThrough     uint32 // every member holds all messages up to here
+	globalSeqno     int32  // this_seqno diagnostic counter
+	lastToken       []byte // encoded copy of the last token sent or held; empty before the first
 
 	tokenLossAt, retransmitAt, holdAt int64
 
@@ -162,7 +161,6 @@ func (n *Node) sendToken(t *wire.OrfToken, forward bool) {
 	if _, err := t.Encode(n.lastToken); err != nil {
 		panic("totem: token does not fit its own buffer: " + err.Error())
 	}
-	n.lastTokenPresent = true
 	if forward {
 		n.emitCopy(n.next, n.lastToken)
 		n.stats.TokensTx++
@@ -282,7 +280,7 @@ func (n *Node) retransmitToken() {
 
 func (n *Node) sendLastToken() {
 	n.holdAt = NoDeadline
-	if n.lastTokenPresent {
+	if len(n.lastToken) > 0 {
 		n.emitCopy(n.next, n.lastToken)
 	}
 }
