@@ -77,11 +77,16 @@ type Hooks interface {
 // Config configures one Node. Zero fields take corosync 3.1.7's defaults.
 type Config struct {
 	NodeID uint32
-	// Ring and Members describe the ring the node starts in. Until the
-	// membership protocol forms rings itself, a cluster is started on an
-	// agreed ring: every node is configured with the same ring and members.
+	// Ring and Members, if set, give a ring the node starts in without
+	// running membership: every node is configured with the same ring and
+	// members (benchmarks and ordering tests use this). Left empty, the
+	// node forms rings with whoever it hears, through the membership
+	// protocol, starting from the ring sequence number in Store.
 	Ring    wire.RingID
 	Members []uint32
+	// Store persists the ring sequence number (nil: in memory, lost when
+	// the Node is).
+	Store RingStore
 
 	Timers Timers
 
@@ -143,7 +148,10 @@ func (c *Config) applyDefaults() {
 		c.SendQueueCapacity = messageQueueBytes / MaxPayload(c.NetMTU)
 	}
 	if c.Timers == (Timers{}) {
-		c.Timers = TimersFor(DefaultTimerParams(len(c.Members)))
+		c.Timers = TimersFor(DefaultTimerParams(max(len(c.Members), 2)))
+	}
+	if c.Store == nil {
+		c.Store = &MemoryStore{}
 	}
 }
 
@@ -157,13 +165,13 @@ func (c *Config) validate() error {
 	switch {
 	case c.NodeID == 0:
 		return bad("node id 0 is reserved")
-	case len(c.Members) == 0 || len(c.Members) > wire.MaxNodes:
-		return bad("%d members (want 1..%d)", len(c.Members), wire.MaxNodes)
+	case len(c.Members) > wire.MaxNodes:
+		return bad("%d members (want at most %d)", len(c.Members), wire.MaxNodes)
 	case !slices.IsSorted(c.Members) || len(slices.Compact(slices.Clone(c.Members))) != len(c.Members):
 		return bad("members must be sorted ascending without duplicates")
-	case !slices.Contains(c.Members, c.NodeID):
+	case len(c.Members) > 0 && !slices.Contains(c.Members, c.NodeID):
 		return bad("node %d is not among the members", c.NodeID)
-	case c.Ring.Rep != c.Members[0]:
+	case len(c.Members) > 0 && c.Ring.Rep != c.Members[0]:
 		return bad("ring representative %d is not the lowest member %d", c.Ring.Rep, c.Members[0])
 	case c.SortQueueSize&(c.SortQueueSize-1) != 0 || c.SortQueueSize < 2*int(c.WindowSize):
 		return bad("sort queue size %d must be a power of two ≥ 2×window_size", c.SortQueueSize)
@@ -171,8 +179,9 @@ func (c *Config) validate() error {
 		return bad("max_messages %d > window_size %d", c.MaxMessages, c.WindowSize)
 	case MaxPayload(c.NetMTU) < 64:
 		return bad("netmtu %d too small", c.NetMTU)
-	case c.Timers.TokenNs <= 0 || c.Timers.TokenRetransmitNs <= 0 || c.Timers.HoldNs <= 0:
-		return bad("token, token_retransmit and hold must be positive")
+	case c.Timers.TokenNs <= 0 || c.Timers.TokenRetransmitNs <= 0 || c.Timers.HoldNs <= 0 ||
+		c.Timers.JoinNs <= 0 || c.Timers.ConsensusNs <= 0 || c.Timers.MergeNs <= 0:
+		return bad("every timer must be positive")
 	case c.SendQueueCapacity < 1:
 		return bad("send queue capacity %d", c.SendQueueCapacity)
 	}

@@ -39,7 +39,7 @@ func TestFlowControlArithmetic(t *testing.T) {
 		}
 		n.pbl, n.trc = c.pbl, c.trc
 		tok := wire.OrfToken{FCC: c.fcc, Backlog: c.backlog}
-		if got := n.fccCalculate(&tok); got != c.wantAllowed {
+		if got := n.fccCalculate(&tok, &n.sendQ); got != c.wantAllowed {
 			t.Errorf("%s: allowed %d, want %d", c.name, got, c.wantAllowed)
 		}
 		n.fccUpdate(&tok, c.sent)

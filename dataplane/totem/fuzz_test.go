@@ -46,10 +46,10 @@ func FuzzNodeStep(f *testing.F) {
 		n := r.node(2)
 		_ = n.Step(r.now, frame)
 		r.collect(n)
-		if !within(n.lastReleased, n.highDelivered, n.myARU) || !within(n.myARU, n.highSeqReceived, n.myARU+uint32(len(n.sortQ.slots))) ||
-			!within(n.lastReleased, n.safeThrough, n.highSeqReceived) {
+		if !within(n.regularQ.released, n.highDelivered, n.myARU) || !within(n.myARU, n.highSeqReceived, n.myARU+uint32(len(n.regularQ.slots))) ||
+			!within(n.regularQ.released, n.safeThrough, n.highSeqReceived) {
 			t.Fatalf("invariant broken: released %d delivered %d aru %d high %d safe %d",
-				n.lastReleased, n.highDelivered, n.myARU, n.highSeqReceived, n.safeThrough)
+				n.regularQ.released, n.highDelivered, n.myARU, n.highSeqReceived, n.safeThrough)
 		}
 		// The hostile frame must not have made node 2 deliver twice or
 		// out of order.

@@ -2,79 +2,99 @@ package totem
 
 import "github.com/gorosync/gorosync/dataplane/wire"
 
-// onMcast stores a received multicast in the sort queue and delivers what
+// onMcast stores a received multicast in its sort queue and delivers what
 // became deliverable (spec §2.6). frame is the whole datagram.
 func (n *Node) onMcast(m *wire.Mcast, frame []byte) {
-	if n.state != StateOperational {
-		return
-	}
 	if m.RingID != n.ring {
-		// A foreign message means another ring can hear us: membership's
-		// business (merge), not ordering's.
-		n.stats.ForeignMcasts++
+		n.onForeignMcast(m)
 		return
 	}
+	q := &n.regularQ
+	limit := n.cfg.NetMTU - wire.McastSize // room to wrap it again in RECOVERY
 	if m.Encapsulated == wire.EncapsulatedYes {
-		n.stats.McastDropped++ // recovery traffic belongs to RECOVERY only
-		return
+		q, limit = &n.recoveryQ, n.cfg.NetMTU
 	}
 	seq := m.Seq
-	sl := n.sortQ.at(seq)
-	if len(frame) > n.cfg.NetMTU || !n.sortQ.inRange(n.lastReleased, seq) || sl.used {
+	if len(frame) > limit || !q.inRange(seq) || q.at(seq).used {
 		n.stats.McastDropped++
 	} else {
+		sl := q.at(seq)
 		if sl.buf == nil {
 			sl.buf = n.bufs.take()
 		}
 		sl.n = copy(sl.buf, frame)
+		// corosync names the sender by the header's nodeid.
 		sl.used, sl.safe, sl.sender, sl.missCount = true, m.Guarantee != 0, m.Header.NodeID, 0
-		sl.bigEndian = m.BigEndian // corosync names the sender by the header nodeid
+		sl.bigEndian = m.BigEndian
 		if seqLT(n.highSeqReceived, seq) {
 			n.highSeqReceived = seq
 		}
 		n.stats.McastRx++
 	}
-	n.updateARU()
-	n.deliver()
+	active, _ := n.activeQueues()
+	n.updateARU(active)
+	if n.state == StateOperational {
+		n.deliver(n.highSeqReceived)
+	}
+}
+
+// onForeignMcast: a message stamped with another ring means a node we can
+// hear is not in our ring — membership must run (spec §2.6 step 1, §3.9).
+func (n *Node) onForeignMcast(m *wire.Mcast) {
+	n.stats.ForeignMcasts++
+	from := m.SystemFrom
+	switch n.state {
+	case StateOperational:
+		n.memb.proc = setAdd(n.memb.proc, from)
+		n.gatherEnter()
+	case StateGather:
+		if !setHas(n.memb.proc, from) {
+			n.memb.proc = setAdd(n.memb.proc, from)
+			n.gatherEnter()
+		}
+	default:
+		n.stats.McastDropped++
+	}
 }
 
 // updateARU advances my_aru over the contiguous prefix received.
-func (n *Node) updateARU() {
-	for seqLT(n.myARU, n.highSeqReceived) {
-		next := n.myARU + 1
-		if !n.sortQ.inRange(n.lastReleased, next) || !n.sortQ.at(next).used {
-			return
-		}
-		n.myARU = next
+func (n *Node) updateARU(q *sortQueue) {
+	for seqLT(n.myARU, n.highSeqReceived) && q.holds(n.myARU+1) {
+		n.myARU++
 	}
 }
 
-// deliver hands up, in sequence order, every message whose predecessors
-// all arrived; it stops at the first gap (agreed order) and at the first
-// safe message that some member may not hold yet.
-func (n *Node) deliver() {
-	for seqLT(n.highDelivered, n.highSeqReceived) {
+// deliver hands up, in sequence order up to end, every message of the
+// installed ring whose predecessors all arrived; it stops at the first gap
+// (agreed order) and at the first safe message that some member may not
+// hold yet (safeThrough).
+func (n *Node) deliver(end uint32) {
+	for seqLT(n.highDelivered, end) {
 		seq := n.highDelivered + 1
-		if !n.sortQ.inRange(n.lastReleased, seq) {
+		if !n.regularQ.holds(seq) {
 			return
 		}
-		sl := n.sortQ.at(seq)
-		if !sl.used || (sl.safe && seqLT(n.safeThrough, seq)) {
+		sl := n.regularQ.at(seq)
+		if sl.safe && seqLT(n.safeThrough, seq) {
 			return
 		}
 		n.highDelivered = seq
-		g := Agreed
-		if sl.safe {
-			g = Safe
-		}
-		n.ready.Events = append(n.ready.Events, Event{Kind: EventDeliver, Deliver: Delivery{
-			Sender:    sl.sender,
-			Ring:      n.ring,
-			Seq:       seq,
-			Guarantee: g,
-			BigEndian: sl.bigEndian,
-			Payload:   sl.buf[wire.McastSize:sl.n],
-		}})
-		n.stats.Delivered++
+		n.deliverSlot(sl, n.ring, seq)
 	}
+}
+
+func (n *Node) deliverSlot(sl *slot, ring wire.RingID, seq uint32) {
+	g := Agreed
+	if sl.safe {
+		g = Safe
+	}
+	n.ready.Events = append(n.ready.Events, Event{Kind: EventDeliver, Deliver: Delivery{
+		Sender:    sl.sender,
+		Ring:      ring,
+		Seq:       seq,
+		Guarantee: g,
+		BigEndian: sl.bigEndian,
+		Payload:   sl.buf[wire.McastSize:sl.n],
+	}})
+	n.stats.Delivered++
 }

@@ -2,6 +2,7 @@ package totem
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/gorosync/gorosync/dataplane/wire"
@@ -15,6 +16,7 @@ const (
 	StateGather
 	StateCommit
 	StateRecovery
+	StateStopped // left the cluster, or a fatal error (see Err)
 )
 
 func (s State) String() string {
@@ -27,6 +29,8 @@ func (s State) String() string {
 		return "COMMIT"
 	case StateRecovery:
 		return "RECOVERY"
+	case StateStopped:
+		return "STOPPED"
 	}
 	return "UNKNOWN"
 }
@@ -37,8 +41,8 @@ var (
 	ErrQueueFull = errors.New("totem: send queue full")
 	// ErrTooLarge is returned by Submit for a payload over MaxPayload.
 	ErrTooLarge = errors.New("totem: payload larger than a frame")
-	// ErrNotOperational is returned by Submit before Start.
-	ErrNotOperational = errors.New("totem: node not started")
+	// ErrNotRunning is returned by Submit before Start and after a stop.
+	ErrNotRunning = errors.New("totem: node not running")
 )
 
 // Node is one totem processor. It is not safe for concurrent use: one
@@ -48,23 +52,22 @@ type Node struct {
 	id    uint32
 	state State
 	now   int64
+	err   error
 
 	ring    wire.RingID
-	members []uint32
-	next    uint32 // successor on the ring
+	members []uint32 // my_memb_list: the installed ring
+	next    uint32   // successor on the ring being run
 	isRep   bool
 
-	sendQ sendQueue
-	sortQ sortQueue
-	bufs  bufferStack
+	sendQ, retransQ     sendQueue
+	regularQ, recoveryQ sortQueue
+	bufs                bufferStack
 
 	// SRP ordering state, named as in spec §2.3.
 	myARU           uint32
 	highSeqReceived uint32
 	highDelivered   uint32
 	lastARU         uint32 // token.aru seen on my previous visit (my_last_aru)
-	lastReleased    uint32
-	pendingRelease  uint32 // release point applied at Advance
 	myTokenSeq      uint32
 	lastSeq         uint32
 	seqUnchanged    uint32
@@ -73,14 +76,20 @@ type Node struct {
 	tokenHeld       bool
 	safeThrough     uint32 // every member holds all messages up to here
 	globalSeqno     int32  // this_seqno diagnostic counter
-	lastToken       []byte // encoded copy of the last token sent or held; empty before the first
+	lastToken       []byte // encoded copy of the last token (ORF or commit) sent or held
+
+	memb membership
 
 	tokenLossAt, retransmitAt, holdAt int64
+	joinAt, consensusAt, mergeAt      int64
 
 	// Scratch decode targets, reused so that Step allocates nothing.
 	tok    wire.OrfToken
 	mc     wire.Mcast
 	cancel wire.TokenHoldCancel
+	join   wire.Join
+	commit wire.CommitToken
+	merge  wire.MergeDetect
 
 	ready       Ready
 	taken       readyMark
@@ -97,60 +106,92 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{
-		cfg:          cfg,
-		id:           cfg.NodeID,
-		ring:         cfg.Ring,
-		members:      slices.Clone(cfg.Members),
-		sendQ:        newSendQueue(cfg.SendQueueCapacity),
-		sortQ:        newSortQueue(cfg.SortQueueSize),
-		bufs:         bufferStack{size: cfg.NetMTU},
-		lastToken:    make([]byte, 0, wire.OrfTokenSize+rtrListMax*wire.RTRItemSize),
-		tokenLossAt:  NoDeadline,
-		retransmitAt: NoDeadline,
-		holdAt:       NoDeadline,
-		maxPayload:   MaxPayload(cfg.NetMTU),
+		cfg:        cfg,
+		id:         cfg.NodeID,
+		sendQ:      newSendQueue(cfg.SendQueueCapacity),
+		retransQ:   newSendQueue(cfg.SortQueueSize),
+		regularQ:   newSortQueue(cfg.SortQueueSize),
+		recoveryQ:  newSortQueue(cfg.SortQueueSize),
+		bufs:       bufferStack{size: cfg.NetMTU},
+		lastToken:  make([]byte, 0, max(wire.OrfTokenSize+rtrListMax*wire.RTRItemSize, wire.CommitTokenSize+wire.MaxNodes*(4+wire.CommitEntrySize))),
+		maxPayload: MaxPayload(cfg.NetMTU),
 	}
+	n.disarmTimers()
 	n.tok.RTRList = make([]wire.RTRItem, 0, rtrListMax)
 	n.ready.Frames = make([]Frame, 0, int(cfg.MaxMessages)+rtrListMax+4)
 	n.ready.Events = make([]Event, 0, 64)
 	n.arenas = [2][]byte{make([]byte, 0, 4096), make([]byte, 0, 4096)}
-	n.isRep = n.ring.Rep == n.id
-	n.next = successor(n.members, n.id)
 	return n, nil
+}
+
+func (n *Node) disarmTimers() {
+	n.tokenLossAt, n.retransmitAt, n.holdAt = NoDeadline, NoDeadline, NoDeadline
+	n.joinAt, n.consensusAt, n.mergeAt = NoDeadline, NoDeadline, NoDeadline
 }
 
 // successor is the member after id in ascending order, wrapping around.
 func successor(members []uint32, id uint32) uint32 {
 	i, _ := slices.BinarySearch(members, id)
-	return members[(i+1)%len(members)]
+	if i < len(members) && members[i] == id {
+		i++
+	}
+	return members[i%len(members)]
 }
 
-// Start installs the configured ring: the node delivers the start-up pair of
-// configuration changes (an empty transitional one, then the regular one
-// with every member joined) and the representative sends the first token.
-func (n *Node) Start(now int64) {
+// Start brings the node up. With Config.Members set it installs that ring
+// at once (the start-up pair of configuration changes: an empty
+// transitional one, then the regular one with every member joined) and the
+// representative sends the first token. Otherwise it runs the membership
+// protocol: it loads its ring sequence number from the store and gathers.
+func (n *Node) Start(now int64) error {
 	n.now = now
-	n.state = StateOperational
-	n.myARU, n.highSeqReceived, n.highDelivered = 0, 0, 0
-	n.lastReleased, n.pendingRelease, n.lastARU = 0, 0, 0
+	n.resetOrdering()
+	if len(n.cfg.Members) > 0 {
+		n.ring = n.cfg.Ring
+		n.members = slices.Clone(n.cfg.Members)
+		n.memb.proc = slices.Clone(n.members)
+		n.memb.oldRing = n.ring
+		n.state = StateOperational
+		n.isRep = n.ring.Rep == n.id
+		n.next = successor(n.members, n.id)
+		n.emitConf(Transitional, nil, nil, nil)
+		n.emitConf(Regular, n.members, nil, n.members)
+		if n.isRep {
+			n.sendInitialToken()
+		}
+		n.tokenLossAt = now + n.cfg.Timers.TokenNs
+		return nil
+	}
+	seq, err := n.cfg.Store.LoadRingSeq(n.id)
+	if err != nil {
+		return fmt.Errorf("totem: loading ring id: %w", err)
+	}
+	// +1: a restarted node starts on a ring id nobody has used (§3.12).
+	n.ring = wire.RingID{Rep: n.id, Seq: seq + 1}
+	n.memb.tokenRingIDSeq = seq + 1
+	n.memb.oldRing = n.ring
+	n.memb.proc = []uint32{n.id}
+	n.gatherEnter()
+	return nil
+}
+
+func (n *Node) resetOrdering() {
+	n.myARU, n.highSeqReceived, n.highDelivered, n.lastARU = 0, 0, 0, 0
+	n.regularQ.reset(0, &n.bufs)
 	n.myTokenSeq = ^uint32(0)
 	n.safeThrough = 0
-	n.emitConf(Transitional, nil, nil, nil)
-	n.emitConf(Regular, n.members, nil, n.members)
-	if n.isRep {
-		n.sendInitialToken()
-	}
-	n.tokenLossAt = now + n.cfg.Timers.TokenNs
 }
 
-// sendInitialToken creates the ring's first ORF token (spec §2.2).
+// sendInitialToken creates a ring's first ORF token (spec §2.2).
 func (n *Node) sendInitialToken() {
 	t := &n.tok
-	*t = wire.OrfToken{RTRList: t.RTRList[:0]}
-	t.RingID = n.ring
-	t.ARU = ^uint32(0) // "0 - 1": nothing received yet
-	t.ARUAddr = n.id
+	*t = wire.OrfToken{RTRList: t.RTRList[:0], RingID: n.ring, ARU: ^uint32(0), ARUAddr: n.id}
+	n.memb.setRetransFlg = n.retransQ.len() > 0
+	if n.memb.setRetransFlg {
+		t.RetransFlg = 1
+	}
 	n.sendToken(t, true)
+	n.tokenLossAt = n.now + n.cfg.Timers.TokenNs
 	n.retransmitAt = n.now + n.cfg.Timers.TokenRetransmitNs
 }
 
@@ -168,10 +209,11 @@ func (n *Node) sendToken(t *wire.OrfToken, forward bool) {
 }
 
 // Submit queues payload for broadcast on a later token visit. The payload is
-// copied; the caller may reuse it at once.
+// copied; the caller may reuse it at once. Messages submitted during a
+// membership change wait and are sent in the next ring.
 func (n *Node) Submit(payload []byte, g Guarantee) error {
-	if n.state == 0 {
-		return ErrNotOperational
+	if n.state == 0 || n.state == StateStopped {
+		return ErrNotRunning
 	}
 	if len(payload) > n.maxPayload {
 		return ErrTooLarge
@@ -179,12 +221,9 @@ func (n *Node) Submit(payload []byte, g Guarantee) error {
 	if n.sendQ.avail() == 0 {
 		return ErrQueueFull
 	}
-	e := n.sendQ.tail()
-	if e.buf == nil {
-		e.buf = n.bufs.take()
-	}
+	e := n.sendQ.tail(&n.bufs)
 	e.n = wire.McastSize + copy(e.buf[wire.McastSize:], payload)
-	e.safe = g == Safe
+	e.safe, e.encapsulated = g == Safe, false
 	n.sendQ.push()
 	return nil
 }
@@ -219,6 +258,9 @@ func (n *Node) Avail() int { return n.sendQ.avail() }
 // returned as an error; it never changes protocol state.
 func (n *Node) Step(now int64, frame []byte) error {
 	n.now = now
+	if n.state == 0 || n.state == StateStopped {
+		return nil
+	}
 	h, err := wire.PeekHeader(frame)
 	if err != nil {
 		n.stats.DecodeErrors++
@@ -226,46 +268,84 @@ func (n *Node) Step(now int64, frame []byte) error {
 	}
 	switch h.Type {
 	case wire.TypeOrfToken:
-		if err := n.tok.Decode(frame); err != nil {
-			n.stats.DecodeErrors++
-			return err
+		err = n.tok.Decode(frame)
+		if err == nil {
+			n.onToken(&n.tok)
 		}
-		n.onToken(&n.tok)
 	case wire.TypeMcast:
-		if err := n.mc.Decode(frame); err != nil {
-			n.stats.DecodeErrors++
-			return err
+		err = n.mc.Decode(frame)
+		if err == nil {
+			n.onMcast(&n.mc, frame)
 		}
-		n.onMcast(&n.mc, frame)
 	case wire.TypeTokenHoldCancel:
-		if err := n.cancel.Decode(frame); err != nil {
-			n.stats.DecodeErrors++
-			return err
+		err = n.cancel.Decode(frame)
+		if err == nil {
+			n.onHoldCancel(&n.cancel)
 		}
-		n.onHoldCancel(&n.cancel)
-	default:
-		n.stats.UnhandledMembership++
+	case wire.TypeJoin:
+		err = n.join.Decode(frame)
+		if err == nil {
+			n.onJoin(&n.join)
+		}
+	case wire.TypeCommitToken:
+		err = n.commit.Decode(frame)
+		if err == nil {
+			n.onCommitToken(&n.commit)
+		}
+	case wire.TypeMergeDetect:
+		err = n.merge.Decode(frame)
+		if err == nil {
+			n.onMergeDetect(&n.merge)
+		}
 	}
-	return nil
+	if err != nil {
+		n.stats.DecodeErrors++
+	}
+	return err
 }
 
 // Tick fires the timers that are due at now.
 func (n *Node) Tick(now int64) {
 	n.now = now
-	if n.state != StateOperational {
+	if n.state == 0 || n.state == StateStopped {
 		return
 	}
 	if now >= n.holdAt {
 		// The hold is over: send the token on, leaving the retransmit
 		// timer armed from the visit, as corosync's hold timer does.
 		n.holdAt = NoDeadline
-		n.sendLastToken()
-		n.stats.TokenHoldReleases++
+		if n.state == StateOperational || n.state == StateRecovery {
+			n.sendLastToken()
+			n.stats.TokenHoldReleases++
+		}
 	}
 	if now >= n.retransmitAt {
-		n.retransmitToken()
+		n.retransmitAt = NoDeadline
+		if n.state != StateGather {
+			n.retransmitToken()
+		}
+	}
+	if now >= n.mergeAt {
+		n.mergeAt = NoDeadline
+		if n.state == StateOperational && n.isRep {
+			n.sendMergeDetect()
+		}
+	}
+	if now >= n.joinAt {
+		n.joinAt = NoDeadline
+		if n.state == StateGather || n.state == StateCommit {
+			n.sendJoin()
+			n.joinAt = now + n.cfg.Timers.JoinNs
+		}
+	}
+	if now >= n.consensusAt {
+		n.consensusAt = NoDeadline
+		if n.state == StateGather {
+			n.consensusTimeout()
+		}
 	}
 	if now >= n.tokenLossAt {
+		n.tokenLossAt = NoDeadline
 		n.tokenLost()
 	}
 }
@@ -285,15 +365,6 @@ func (n *Node) sendLastToken() {
 	}
 }
 
-// tokenLost handles expiry of the token-loss timer. Forming a new ring is
-// the membership protocol's job; until it is wired in, the node stops
-// taking part in the ring and counts the loss so a test sees it.
-func (n *Node) tokenLost() {
-	n.stats.TokenLosses++
-	n.state = StateGather
-	n.tokenLossAt, n.retransmitAt, n.holdAt = NoDeadline, NoDeadline, NoDeadline
-}
-
 func (n *Node) onHoldCancel(c *wire.TokenHoldCancel) {
 	if c.RingID != n.ring {
 		return
@@ -305,36 +376,47 @@ func (n *Node) onHoldCancel(c *wire.TokenHoldCancel) {
 	}
 }
 
+// fail stops the node on an error it cannot continue after (a ring id that
+// could not be persisted would let a restart reuse a ring id).
+func (n *Node) fail(err error) {
+	n.err = err
+	n.state = StateStopped
+	n.disarmTimers()
+}
+
+// Err is the fatal error that stopped the node, if any.
+func (n *Node) Err() error { return n.err }
+
 // Ready returns the pending batch. It stays valid until Advance. Between
 // Ready and Advance the caller may Submit and Signal (a service answering a
 // delivery does): what that adds is kept for the next batch.
 func (n *Node) Ready() *Ready {
-	n.taken = readyMark{frames: len(n.ready.Frames), events: len(n.ready.Events), release: n.pendingRelease, valid: true}
+	n.taken = readyMark{frames: len(n.ready.Frames), events: len(n.ready.Events), quarantined: len(n.bufs.quarantine), valid: true}
 	n.ready.Deadline = n.Deadline()
 	return &n.ready
 }
 
 // Deadline is the next time Tick must be called; NoDeadline if none.
-func (n *Node) Deadline() int64 { return min(n.tokenLossAt, n.retransmitAt, n.holdAt) }
+func (n *Node) Deadline() int64 {
+	return min(n.tokenLossAt, n.retransmitAt, n.holdAt, n.joinAt, n.consensusAt, n.mergeAt)
+}
 
 // HasReady reports whether the batch holds anything to act on.
 func (n *Node) HasReady() bool { return len(n.ready.Frames) > 0 || len(n.ready.Events) > 0 }
 
 // readyMark is what the caller saw at Ready.
 type readyMark struct {
-	frames, events int
-	release        uint32
-	valid          bool
+	frames, events, quarantined int
+	valid                       bool
 }
 
 // Advance tells the node its caller acted on the batch returned by Ready.
-// Buffers that batch referenced may now be reused, so sort-queue release
-// happens only here, and only up to the point known when Ready was called:
-// anything delivered later is still referenced by the kept remainder.
+// Buffers released while that batch was built may now be reused; anything
+// added after Ready is kept for the next batch.
 func (n *Node) Advance() {
 	mark := n.taken
 	if !mark.valid {
-		mark = readyMark{frames: len(n.ready.Frames), events: len(n.ready.Events), release: n.pendingRelease}
+		mark = readyMark{frames: len(n.ready.Frames), events: len(n.ready.Events), quarantined: len(n.bufs.quarantine)}
 	}
 	n.taken = readyMark{}
 	keptFrames := copy(n.ready.Frames, n.ready.Frames[mark.frames:])
@@ -346,10 +428,7 @@ func (n *Node) Advance() {
 		n.activeArena ^= 1
 	}
 	n.arenas[n.activeArena] = n.arenas[n.activeArena][:0]
-	if seqLT(n.lastReleased, mark.release) {
-		n.sortQ.release(n.lastReleased, mark.release, &n.bufs)
-		n.lastReleased = mark.release
-	}
+	n.bufs.settle(mark.quarantined)
 }
 
 // claim returns size bytes of the active batch arena. Earlier claims stay
@@ -375,6 +454,8 @@ func (n *Node) emitCopy(to uint32, b []byte) {
 	n.emit(to, c)
 }
 
+// emitConf delivers a configuration change; the lists are the caller's own
+// copies (membership changes are rare enough to allocate).
 func (n *Node) emitConf(kind ConfKind, members, left, joined []uint32) {
 	n.ready.Events = append(n.ready.Events, Event{Kind: EventConfChange, Conf: ConfChange{
 		Kind: kind, Ring: n.ring, Members: members, Left: left, Joined: joined,
@@ -383,23 +464,24 @@ func (n *Node) emitConf(kind ConfKind, members, left, joined []uint32) {
 
 // Accessors for the caller, tests and the simulator.
 
-func (n *Node) ID() uint32          { return n.id }
-func (n *Node) State() State        { return n.state }
-func (n *Node) RingID() wire.RingID { return n.ring }
-func (n *Node) Members() []uint32   { return n.members }
+func (n *Node) ID() uint32            { return n.id }
+func (n *Node) State() State          { return n.state }
+func (n *Node) RingID() wire.RingID   { return n.ring }
+func (n *Node) Members() []uint32     { return n.members }
+func (n *Node) HighDelivered() uint32 { return n.highDelivered }
+
 func (n *Node) Stats() Stats {
 	s := n.stats
 	s.FrameBuffers = n.bufs.created
 	return s
 }
-func (n *Node) HighDelivered() uint32 { return n.highDelivered }
 
 // ReceivedThrough is my_aru: every message of the ring up to it is held here.
 func (n *Node) ReceivedThrough() uint32 { return n.myARU }
 
-// Released is the highest sequence number whose buffer this node freed:
-// it will never retransmit a message at or below it.
-func (n *Node) Released() uint32 { return n.lastReleased }
+// Released is the highest sequence number of the installed ring whose
+// buffer this node freed: it will never retransmit a message at or below it.
+func (n *Node) Released() uint32 { return n.regularQ.released }
 
 // Pending is the number of submitted messages not yet broadcast.
 func (n *Node) Pending() int { return n.sendQ.len() }

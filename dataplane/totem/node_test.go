@@ -219,7 +219,7 @@ func TestSubmitErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := n.Submit([]byte("x"), Agreed); !errors.Is(err, ErrNotOperational) {
+	if err := n.Submit([]byte("x"), Agreed); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("before start: %v", err)
 	}
 	n.Start(0)
@@ -444,9 +444,9 @@ func TestImpossibleTokensAreDropped(t *testing.T) {
 		if n.Stats().TokensCorrupt != before+1 {
 			t.Fatalf("hostile token %d was accepted", i)
 		}
-		if seqLT(n.highDelivered, n.lastReleased) || seqLT(n.highSeqReceived, n.safeThrough) {
+		if seqLT(n.highDelivered, n.regularQ.released) || seqLT(n.highSeqReceived, n.safeThrough) {
 			t.Fatalf("hostile token %d broke invariants: released %d delivered %d safe %d high %d",
-				i, n.lastReleased, n.highDelivered, n.safeThrough, n.highSeqReceived)
+				i, n.regularQ.released, n.highDelivered, n.safeThrough, n.highSeqReceived)
 		}
 	}
 	r.submit(3, "two", Agreed)

@@ -5,8 +5,8 @@ package totem
 type Stats struct {
 	TokensRx, TokensTx, TokenRetransmits uint64
 	TokenHoldReleases                    uint64 // held tokens sent on when the hold timer expired
+	TokensDiscarded                      uint64 // wrong state, foreign ring or duplicate token_seq
 	TokensCorrupt                        uint64 // right ring, impossible seq/aru: dropped
-	TokensDiscarded                      uint64 // foreign ring or duplicate token_seq
 	McastTx, McastRx, McastRetx          uint64
 	McastDropped                         uint64 // outside the window, duplicate or oversized
 	ForeignMcasts                        uint64
@@ -15,6 +15,11 @@ type Stats struct {
 	TokenLosses                          uint64
 	FailedToReceive                      uint64
 	Delivered                            uint64
-	UnhandledMembership                  uint64 // join/commit/merge frames: membership is not wired in yet
 	FrameBuffers                         uint64 // frame buffers ever created (grows only to the largest backlog)
+
+	// Membership.
+	GatherEntered, RecoveryEntered, OperationalEntered uint64
+	ConsensusTimeouts                                  uint64
+	JoinTx, JoinRx, CommitTokensTx, MergeDetectTx      uint64
+	RecoveryOriginated                                 uint64 // old-ring messages re-broadcast in RECOVERY
 }

@@ -6,18 +6,22 @@ import "github.com/gorosync/gorosync/dataplane/wire"
 func (n *Node) onToken(t *wire.OrfToken) {
 	n.stats.TokensRx++
 	n.noteIdle(t.Seq)
-	if n.state != StateOperational || t.RingID != n.ring || seqLE(t.TokenSeq, n.myTokenSeq) {
-		// Foreign rings never trigger membership by their tokens, and a
-		// retransmitted token we already handled is a duplicate.
+	if (n.state != StateOperational && n.state != StateRecovery) || t.RingID != n.ring || seqLE(t.TokenSeq, n.myTokenSeq) {
+		// GATHER and COMMIT discard tokens; foreign rings never trigger
+		// membership by their tokens; a retransmitted token we already
+		// handled is a duplicate.
 		n.stats.TokensDiscarded++
 		return
 	}
-	if !n.plausible(t) {
+	q, sq := n.activeQueues()
+	if !n.plausible(t, q) {
 		n.stats.TokensCorrupt++
 		return
 	}
 	forward := n.decideHold()
-	n.scheduleRelease(t.ARU)
+	if n.state == StateOperational {
+		n.release(t.ARU)
+	}
 	if n.cfg.Hooks != nil {
 		n.cfg.Hooks.TokenReceived()
 	}
@@ -25,14 +29,14 @@ func (n *Node) onToken(t *wire.OrfToken) {
 	n.lastARU = t.ARU
 	n.advanceSafe(lastARU, t.ARU)
 
-	allowed := n.fccCalculate(t)
-	retransmitted := n.serveRetransmits(t, &allowed)
-	n.requestRetransmits(t)
+	allowed := n.fccCalculate(t, sq)
+	retransmitted := n.serveRetransmits(t, q, &allowed)
+	n.requestRetransmits(t, q)
 	if n.cfg.CancelTokenHoldOnRetransmit && n.tokenHeld && (len(t.RTRList) > 0 || retransmitted > 0) {
 		n.tokenHeld, forward = false, true
 	}
-	n.limitToWindow(t, &allowed)
-	sent := n.broadcastQueued(t, allowed)
+	n.limitToWindow(t, q, &allowed)
+	sent := n.broadcastQueued(t, q, sq, allowed)
 	n.fccUpdate(t, retransmitted+sent)
 	n.updateTokenARU(t)
 
@@ -41,8 +45,13 @@ func (n *Node) onToken(t *wire.OrfToken) {
 	}
 	n.myTokenSeq = t.TokenSeq
 	t.TokenSeq++
+	if n.state == StateRecovery {
+		n.recoveryVisit(t)
+	}
 	n.sendToken(t, forward)
-	n.deliver()
+	if n.state == StateOperational {
+		n.deliver(n.highSeqReceived)
+	}
 
 	n.tokenLossAt = n.now + n.cfg.Timers.TokenNs
 	n.retransmitAt = n.now + n.cfg.Timers.TokenRetransmitNs
@@ -60,19 +69,33 @@ func (n *Node) onToken(t *wire.OrfToken) {
 // message we hold was stamped before this token left its stamper), and the
 // window guard keeps seq within one receive window of the aru and of our
 // release point.
-func (n *Node) plausible(t *wire.OrfToken) bool {
-	window := uint32(len(n.sortQ.slots))
+func (n *Node) plausible(t *wire.OrfToken, q *sortQueue) bool {
+	window := q.mask + 1
 	return !seqLT(t.Seq, n.highSeqReceived) &&
 		t.Seq-t.ARU <= window &&
-		t.Seq-n.lastReleased <= 2*window
+		t.Seq-q.released <= 2*window
+}
+
+// activeQueues are the receive window and send queue the token works on:
+// in RECOVERY the new ring carries only re-broadcast old-ring messages.
+func (n *Node) activeQueues() (*sortQueue, *sendQueue) {
+	if n.state == StateRecovery {
+		return &n.recoveryQ, &n.retransQ
+	}
+	return &n.regularQ, &n.sendQ
 }
 
 // noteIdle counts visits on which nobody broadcast (token.seq unchanged);
-// that count drives token hold.
+// that count drives token hold, and an idle ring's representative starts
+// looking for other partitions (merge detect).
 func (n *Node) noteIdle(seq uint32) {
 	if seq == n.lastSeq {
+		if n.mergeAt == NoDeadline {
+			n.mergeAt = n.now + n.cfg.Timers.MergeNs
+		}
 		n.seqUnchanged++
 	} else {
+		n.mergeAt = NoDeadline
 		n.holdAt = NoDeadline
 		n.seqUnchanged = 0
 	}
@@ -92,13 +115,13 @@ func (n *Node) decideHold() (forward bool) {
 	return true
 }
 
-// scheduleRelease frees messages that every node held on two successive
-// visits; the buffers are reused only after Advance. The release point only
+// release frees messages that every node held on two successive visits;
+// their buffers are reused only after Advance. The release point only
 // moves forward and never past what this node delivered.
-func (n *Node) scheduleRelease(tokenARU uint32) {
+func (n *Node) release(tokenARU uint32) {
 	to := seqMin(seqMin(tokenARU, n.lastARU), n.highDelivered)
-	if within(n.pendingRelease, to, n.highDelivered) {
-		n.pendingRelease = to
+	if within(n.regularQ.released, to, n.highDelivered) {
+		n.regularQ.releaseTo(to, &n.bufs)
 	}
 }
 
@@ -132,12 +155,12 @@ func within(from, x, to uint32) bool { return x-from <= to-from }
 
 // fccCalculate is corosync's flow-control budget for this visit (spec §2.7),
 // including its unsigned window − fcc and previous-backlog numerator.
-func (n *Node) fccCalculate(t *wire.OrfToken) uint32 {
+func (n *Node) fccCalculate(t *wire.OrfToken, sq *sendQueue) uint32 {
 	allowed := n.cfg.MaxMessages
 	if room := n.cfg.WindowSize - t.FCC; allowed > room {
 		allowed = room
 	}
-	n.cbl = uint32(n.sendQ.len())
+	n.cbl = uint32(sq.len())
 	if total := t.Backlog + n.cbl - n.pbl; total != 0 {
 		share := n.cfg.WindowSize * n.pbl / total
 		if share > 0 && allowed > share {
@@ -149,11 +172,11 @@ func (n *Node) fccCalculate(t *wire.OrfToken) uint32 {
 
 // serveRetransmits re-multicasts requested messages this node holds and
 // removes them from the token's list, within the budget.
-func (n *Node) serveRetransmits(t *wire.OrfToken, allowed *uint32) uint32 {
+func (n *Node) serveRetransmits(t *wire.OrfToken, q *sortQueue, allowed *uint32) uint32 {
 	var done uint32
 	list := t.RTRList
 	for i := 0; done < *allowed && i < len(list); {
-		if list[i].RingID == n.ring && n.remcast(list[i].Seq) {
+		if list[i].RingID == n.ring && n.remcast(q, list[i].Seq) {
 			list = append(list[:i], list[i+1:]...)
 			done++
 			continue
@@ -165,14 +188,11 @@ func (n *Node) serveRetransmits(t *wire.OrfToken, allowed *uint32) uint32 {
 	return done
 }
 
-func (n *Node) remcast(seq uint32) bool {
-	if !n.sortQ.inRange(n.lastReleased, seq) {
+func (n *Node) remcast(q *sortQueue, seq uint32) bool {
+	if !q.holds(seq) {
 		return false
 	}
-	sl := n.sortQ.at(seq)
-	if !sl.used {
-		return false
-	}
+	sl := q.at(seq)
 	n.emit(Broadcast, sl.buf[:sl.n])
 	n.stats.McastRetx++
 	return true
@@ -180,14 +200,14 @@ func (n *Node) remcast(seq uint32) bool {
 
 // requestRetransmits adds the gaps this node has seen on MissCountConst
 // visits to the token's retransmit list.
-func (n *Node) requestRetransmits(t *wire.OrfToken) {
+func (n *Node) requestRetransmits(t *wire.OrfToken, q *sortQueue) {
 	span := t.Seq - n.myARU
 	for i := uint32(1); len(t.RTRList) < rtrListMax && i <= span; i++ {
 		seq := n.myARU + i
-		if !n.sortQ.inRange(n.lastReleased, seq) {
+		if !q.inRange(seq) {
 			break
 		}
-		sl := n.sortQ.at(seq)
+		sl := q.at(seq)
 		if sl.used {
 			continue
 		}
@@ -210,8 +230,8 @@ func rtrListed(list []wire.RTRItem, seq uint32) bool {
 
 // limitToWindow keeps every sender inside the receive window (spec §2.5
 // step 12): nothing new is broadcast that could overrun an unreleased slot.
-func (n *Node) limitToWindow(t *wire.OrfToken, allowed *uint32) {
-	limit := n.lastReleased + uint32(len(n.sortQ.slots)) - *allowed - n.cfg.WindowSize
+func (n *Node) limitToWindow(t *wire.OrfToken, q *sortQueue, allowed *uint32) {
+	limit := q.released + q.mask + 1 - *allowed - n.cfg.WindowSize
 	if seqLT(limit, t.Seq) {
 		*allowed = 0
 	}
@@ -220,35 +240,39 @@ func (n *Node) limitToWindow(t *wire.OrfToken, allowed *uint32) {
 // broadcastQueued stamps up to allowed queued messages with the next
 // sequence numbers and multicasts them. The queued buffer is swapped into
 // the sort queue, so the payload is never copied again.
-func (n *Node) broadcastQueued(t *wire.OrfToken, allowed uint32) uint32 {
+func (n *Node) broadcastQueued(t *wire.OrfToken, q *sortQueue, sq *sendQueue, allowed uint32) uint32 {
 	var sent uint32
-	for ; sent < allowed && n.sendQ.len() > 0; sent++ {
+	for ; sent < allowed && sq.len() > 0; sent++ {
 		seq := t.Seq + 1
-		sl := n.sortQ.at(seq)
-		if !n.sortQ.inRange(n.lastReleased, seq) || sl.used {
+		sl := q.at(seq)
+		if !q.inRange(seq) || sl.used {
 			break // only a corrupt token gets here: keep the window intact
 		}
 		t.Seq = seq
-		e := n.sendQ.front()
+		e := sq.front()
 		n.stampMcast(e, seq)
-		n.bufs.give(sl.buf)
-		sl.frameBuf, e.buf = e.frameBuf, nil
-		sl.used, sl.safe, sl.sender, sl.missCount = true, e.safe, n.id, 0
-		sl.bigEndian = false
-		n.sendQ.pop()
+		// The slot is free, so its buffer (if any) is spare memory.
+		spare := sl.buf
+		*sl = slot{frameBuf: e.frameBuf, used: true, safe: e.safe, sender: n.id}
+		e.buf = spare
+		sq.pop()
 		n.emit(Broadcast, sl.buf[:sl.n])
 		n.stats.McastTx++
 		n.highSeqReceived = seq
 	}
-	n.updateARU()
+	n.updateARU(q)
 	return sent
 }
 
 // stampMcast writes the mcast header in front of a queued payload.
 func (n *Node) stampMcast(e *sendEntry, seq uint32) {
 	m := &n.mc
+	encapsulated := wire.EncapsulatedNo
+	if e.encapsulated {
+		encapsulated = wire.EncapsulatedYes
+	}
 	*m = wire.Mcast{
-		Header:     wire.Header{Type: wire.TypeMcast, Encapsulated: wire.EncapsulatedNo, NodeID: n.id},
+		Header:     wire.Header{Type: wire.TypeMcast, Encapsulated: encapsulated, NodeID: n.id},
 		SystemFrom: n.id,
 		Seq:        seq,
 		ThisSeqno:  n.globalSeqno,
@@ -293,8 +317,12 @@ func (n *Node) detectReceiveFailure(t *wire.OrfToken, lastARU uint32) bool {
 		n.aruCount = 0
 	}
 	if n.aruCount > n.cfg.FailRecvConst && t.ARUAddr == n.id {
+		// corosync's deviation from the paper: the node that cannot
+		// receive leaves the ring itself and forms a singleton.
 		n.stats.FailedToReceive++
-		n.tokenLost()
+		n.memb.failedToRecv = true
+		n.memb.fail = setAdd(n.memb.fail, n.id)
+		n.gatherEnter()
 		return true
 	}
 	return false
