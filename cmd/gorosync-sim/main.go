@@ -24,13 +24,32 @@ func main() {
 		maxSize  = flag.Int("max-size", 16<<10, "largest message in bytes")
 		safe     = flag.Float64("safe", 0.25, "share of messages sent with the SAFE guarantee")
 		demo     = flag.Bool("demo", false, "one verbose run: configuration changes, deliveries per node, rates")
+		faults   = flag.Int("faults", -1, "membership runs with this many random faults each (-1: stable ring, no membership; 0..: varied up to it by seed)")
+		trace    = flag.Bool("trace", false, "print configuration changes and faults of every run")
 	)
 	flag.Parse()
 	if *demo {
 		os.Exit(runDemo(*seed, *nodes, *loss, *messages, *maxSize, *safe))
 	}
-	os.Exit(runSeeds(*seed, *seeds, func(s uint64) sim.Options {
-		return options(s, *nodes, *loss, *messages, *maxSize, *safe)
+	run := sim.Run
+	if *faults >= 0 {
+		run = sim.RunFaults
+		if *maxSize > 1024 {
+			*maxSize = 1024 // see README: fragments spanning a configuration change
+		}
+	}
+	os.Exit(runSeeds(*seed, *seeds, run, func(s uint64) sim.Options {
+		o := options(s, *nodes, *loss, *messages, *maxSize, *safe)
+		if *faults >= 0 {
+			o.Faults = int(s / 32 % uint64(*faults+1))
+			o.MaxSkew = 0.05
+			o.Timers = sim.SimTimers(o.Nodes)
+			o.MaxLoss = min(o.MaxLoss, 0.1)
+		}
+		if *trace {
+			o.Trace = func(format string, args ...any) { fmt.Printf("  seed %d "+format+"\n", append([]any{s}, args...)...) }
+		}
+		return o
 	}))
 }
 
@@ -44,7 +63,7 @@ func options(seed uint64, nodes int, loss float64, messages, maxSize int, safe f
 	return sim.Options{Seed: seed, Nodes: nodes, MaxLoss: loss, Messages: messages, MaxMessageBytes: maxSize, SafeFraction: safe}
 }
 
-func runSeeds(first uint64, count int, opts func(uint64) sim.Options) int {
+func runSeeds(first uint64, count int, run func(sim.Options) sim.Result, opts func(uint64) sim.Options) int {
 	start := time.Now()
 	work := make(chan uint64)
 	var mu sync.Mutex
@@ -53,7 +72,7 @@ func runSeeds(first uint64, count int, opts func(uint64) sim.Options) int {
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for s := range work {
-				res := sim.Run(opts(s))
+				res := run(opts(s))
 				mu.Lock()
 				if res.OK() {
 					passed++
@@ -70,7 +89,8 @@ func runSeeds(first uint64, count int, opts func(uint64) sim.Options) int {
 	}
 	close(work)
 	wg.Wait()
-	fmt.Printf("seeds %d..%d in %.1fs\n", first, first+uint64(count)-1, time.Since(start).Seconds())
+	secs := time.Since(start).Seconds()
+	fmt.Printf("seeds %d..%d in %.1fs (%.0f seeds/s)\n", first, first+uint64(count)-1, secs, float64(count)/secs)
 	fmt.Printf("%d passed, %d failed\n", passed, failed)
 	if failed > 0 {
 		return 1

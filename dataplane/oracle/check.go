@@ -6,15 +6,36 @@ type Options struct {
 	// StableRing: no membership change was expected (no failure, no new
 	// node). Checks L5: every log has exactly the initial TRANS(∅)+REG and
 	// no other configuration, every node installed the same REG ring with
-	// the same members, and nobody crashed.
+	// the same members, and nobody crashed, left or restarted.
 	StableRing bool
 	// Drained: the run ended with a quiescent period long enough for every
 	// accepted message to be delivered. Checks L1: every Send made in a
-	// node's last incarnation, if that incarnation did not end in a crash,
-	// is delivered to the node itself. On a stable ring it also checks that
-	// every node that never crashed delivered every message sent by a live
-	// node or delivered anywhere.
+	// node's last incarnation, if that incarnation did not end in a crash
+	// or leave, is delivered to the node itself. On a stable ring it also
+	// checks that every node that never stopped delivered every message
+	// sent by a live node or delivered anywhere.
 	Drained bool
+
+	// Faults is the cluster-wide fault log (Recorder.Faults): partitions
+	// and heals, on the same clock as the logs. Nil means the network was
+	// never split.
+	Faults []Event
+	// Bounds, when set, checks the timed liveness properties of §4.4 over
+	// the faults the logs and Faults record. L2: every member of the stable
+	// ring a node crashed out of that stays up installs a REG without it
+	// within CrashNs. L3: the same after a clean leave, within LeaveNs. L4:
+	// after a partition or heal, the nodes that are up and can reach each
+	// other share one REG holding exactly them within MergeNs. An instance
+	// is skipped (and counted in Stats) when another fault comes within its
+	// window, the run ends first, or for L2 and L3 the ring was not stable
+	// when the node went. BoundsFor derives the bounds from the timers.
+	Bounds *Bounds
+	// EndNs is the virtual time at which the run stopped. An instance
+	// whose deadline lies after it passes if what it expects had come by
+	// then, and is skipped otherwise. Zero takes the latest time recorded
+	// in any log or in Faults, which skips a run that went quiet because
+	// nothing was installed any more: the simulator should set it.
+	EndNs int64
 }
 
 // msgInfo is what the checks need to know about one message; messages are
@@ -60,12 +81,16 @@ type node struct {
 	sends     []int32 // messages this node sent, in order
 	stretches []stretch
 
-	inc       int32 // incarnation count: crashes seen so far
-	downAtEnd bool  // the log ends with a CRASH
-	crashed   bool
+	inc       int32  // incarnation count: stops (crash, leave) seen so far
+	downAtEnd bool   // the last incarnation was stopped
+	stopped   bool   // some incarnation ended: crash, leave or restart
 	confs     int    // CONF events, for L5
 	confBad   bool   // the CONF events are not exactly TRANS, REG
 	firstReg  *Event // first REG, for L5
+
+	// For the timed liveness checks.
+	lives []life  // incarnations, in order
+	regs  []regAt // every REG, in order
 }
 
 type checker struct {
@@ -75,13 +100,24 @@ type checker struct {
 	ids   map[uint64]int32
 	rep   report
 	byID  map[uint32]int32
+	stats Stats
+	// netStates are the fault log's partitions and heals in time order.
+	netStates []netState
 }
 
 // Check returns every violation found in the logs of one run (capped, with a
 // final "MORE" entry saying how many were left out), or nil when clean.
 func Check(logs []Log, opt Options) []Violation {
+	vs, _ := CheckStats(logs, opt)
+	return vs
+}
+
+// CheckStats is Check that also says how many timed liveness instances
+// (L2–L4) were checked and how many had to be skipped.
+func CheckStats(logs []Log, opt Options) ([]Violation, Stats) {
 	c := &checker{opt: opt}
 	c.index(logs)
+	c.indexFaults()
 	for i := range c.nodes {
 		c.walk(int32(i))
 	}
@@ -90,7 +126,7 @@ func Check(logs []Log, opt Options) []Violation {
 	c.checkFIFO()
 	c.checkCausal()
 	c.checkLiveness()
-	return c.rep.result()
+	return c.rep.result(), c.stats
 }
 
 // index numbers the messages, records who sent each, and rejects malformed
@@ -148,7 +184,9 @@ func (c *checker) index(logs []Log) {
 				if ev.Conf != Transitional && ev.Conf != Regular {
 					c.rep.add("LOG", l.Node, 0, "event %d: unknown configuration kind %d", e, ev.Conf)
 				}
-			case EventCrash:
+			case EventCrash, EventLeave, EventRestart:
+			case EventPartition, EventHeal:
+				c.rep.add("LOG", l.Node, 0, "event %d: %v belongs in the fault log (Options.Faults), not a node's", e, ev.Kind)
 			default:
 				c.rep.add("LOG", l.Node, ev.MsgID, "event %d: unknown event kind %d", e, ev.Kind)
 			}

@@ -13,6 +13,9 @@ func (c *checker) checkLiveness() {
 			c.checkAllDelivered()
 		}
 	}
+	if c.opt.Bounds != nil {
+		c.checkTimed(*c.opt.Bounds)
+	}
 }
 
 // checkStable is L5: nothing but the start-up TRANS(∅)+REG, the same REG
@@ -31,8 +34,8 @@ func (c *checker) checkStable() {
 		if len(n.log.Events) == 0 {
 			continue
 		}
-		if n.crashed {
-			c.rep.add("L5", n.id, 0, "crashed in a run expected to keep a stable ring")
+		if n.stopped {
+			c.rep.add("L5", n.id, 0, "crashed, left or restarted in a run expected to keep a stable ring")
 		}
 		if n.confBad || n.confs != 2 {
 			c.rep.add("L5", n.id, 0, "%d configuration events, expected exactly the start-up TRANS then REG", n.confs)
@@ -56,8 +59,8 @@ func (c *checker) checkStable() {
 }
 
 // checkSelfDelivery is L1: a message sent in a node's last incarnation,
-// which did not end in a crash, reached the node itself. Messages sent
-// before a crash may be lost with the process's queue.
+// which did not end in a crash or leave, reached the node itself. Messages
+// sent before a stop may be lost with the process's queue.
 func (c *checker) checkSelfDelivery() {
 	for i := range c.nodes {
 		n := &c.nodes[i]
@@ -74,13 +77,13 @@ func (c *checker) checkSelfDelivery() {
 }
 
 // checkAllDelivered is the stable-ring half of L1: with no membership
-// change, every node that never crashed delivers every message that a live
-// node sent or that anybody delivered. Messages of crashed senders that
-// nobody delivered died with the sender.
+// change, every node that never stopped delivers every message that a live
+// node sent or that anybody delivered. Messages of stopped (crashed, left)
+// senders that nobody delivered died with the sender's queue.
 func (c *checker) checkAllDelivered() {
 	for i := range c.nodes {
 		n := &c.nodes[i]
-		if n.crashed || len(n.log.Events) == 0 {
+		if n.stopped || len(n.log.Events) == 0 {
 			continue
 		}
 		for id := range c.msgs {
@@ -88,7 +91,7 @@ func (c *checker) checkAllDelivered() {
 			if m.sendLog < 0 || n.pos[id] >= 0 || m.sendLog == int32(i) {
 				continue // unknown (E8), delivered, or the sender's own (L1 above)
 			}
-			if m.delivered > 0 || !c.nodes[m.sendLog].crashed {
+			if m.delivered > 0 || !c.nodes[m.sendLog].stopped {
 				c.rep.add("L1", n.id, m.id, "stable ring drained: msg %d from node %d never delivered here", m.id, c.nodes[m.sendLog].id)
 			}
 		}

@@ -34,11 +34,31 @@ func (k ConfKind) String() string {
 type EventKind uint8
 
 // Event kinds; zero is left invalid so an unset field is caught.
+//
+// CONF, SEND, DELIVER and the node faults (CRASH, LEAVE, RESTART) go in the
+// log of the node concerned; the cluster-wide faults (PARTITION, HEAL) go in
+// the separate fault log (Recorder.Faults, Options.Faults), since they
+// belong to no node.
 const (
 	EventConf EventKind = iota + 1
 	EventSend
 	EventDeliver
+	// EventCrash: the process died silently; whatever follows is a new
+	// incarnation.
 	EventCrash
+	// EventLeave: the process shut down cleanly, multicasting a LEAVE first
+	// (§3.10). It ends the incarnation like a crash.
+	EventLeave
+	// EventRestart: the process starts again, a new incarnation. After a
+	// CRASH or LEAVE it only dates the start (without it the next event
+	// does); on a node that is running it stands for a crash at the same
+	// instant as well.
+	EventRestart
+	// EventPartition (fault log): from now on only nodes of the same group
+	// in Groups exchange frames; a node in no group is isolated.
+	EventPartition
+	// EventHeal (fault log): from now on every node reaches every other.
+	EventHeal
 )
 
 func (k EventKind) String() string {
@@ -51,6 +71,14 @@ func (k EventKind) String() string {
 		return "DELIVER"
 	case EventCrash:
 		return "CRASH"
+	case EventLeave:
+		return "LEAVE"
+	case EventRestart:
+		return "RESTART"
+	case EventPartition:
+		return "PARTITION"
+	case EventHeal:
+		return "HEAL"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
@@ -79,10 +107,14 @@ type Event struct {
 	// HeldBy, on the delivery of a Safe message, lists the nodes that held
 	// the message at the instant it was delivered here, as the simulator saw.
 	HeldBy []uint32
+
+	// EventPartition: the groups of nodes that can still reach each other.
+	Groups [][]uint32
 }
 
 // Log is everything one node recorded, in the order it happened. A node
-// that crashes and restarts keeps one log: EventCrash separates incarnations.
+// that stops and starts again keeps one log: EventCrash, EventLeave and
+// EventRestart separate incarnations.
 type Log struct {
 	Node   uint32
 	Events []Event

@@ -11,6 +11,9 @@ type Recorder struct {
 	ids  []uint32
 	byID map[uint32]int // only built once there are many nodes
 	slab []uint32       // backing store for copied node lists
+	// faults is the cluster-wide fault log (partitions, heals): it belongs
+	// to no node, and the liveness checks need it on one clock with the logs.
+	faults []Event
 }
 
 // slabChunk is how many node ids one slab allocation holds.
@@ -109,6 +112,44 @@ func (r *Recorder) Deliver(node uint32, time int64, sender uint32, msgID uint64,
 func (r *Recorder) Crash(node uint32, time int64) {
 	l := r.log(node)
 	l.Events = append(l.Events, Event{Kind: EventCrash, Time: time})
+}
+
+// Leave records that node shut down cleanly (it multicast a LEAVE); its
+// next events, if any, belong to a new incarnation.
+func (r *Recorder) Leave(node uint32, time int64) {
+	l := r.log(node)
+	l.Events = append(l.Events, Event{Kind: EventLeave, Time: time})
+}
+
+// Restart records that node's process starts again. After Crash or Leave it
+// dates the new incarnation's start (which the liveness checks count as a
+// membership fault); on a running node it also ends the old one.
+func (r *Recorder) Restart(node uint32, time int64) {
+	l := r.log(node)
+	l.Events = append(l.Events, Event{Kind: EventRestart, Time: time})
+}
+
+// Partition records that from time on only nodes in the same group can
+// exchange frames; a node in no group is isolated. Each group is copied
+// and sorted.
+func (r *Recorder) Partition(time int64, groups [][]uint32) {
+	gs := make([][]uint32, len(groups))
+	for i, g := range groups {
+		gs[i] = r.clone(g)
+		sortSmall(gs[i])
+	}
+	r.faults = append(r.faults, Event{Kind: EventPartition, Time: time, Groups: gs})
+}
+
+// Heal records that from time on every node reaches every other.
+func (r *Recorder) Heal(time int64) {
+	r.faults = append(r.faults, Event{Kind: EventHeal, Time: time})
+}
+
+// Faults returns the cluster-wide fault log, for Options.Faults. Like Logs,
+// it shares storage with the Recorder.
+func (r *Recorder) Faults() []Event {
+	return r.faults[:len(r.faults):len(r.faults)]
 }
 
 // Logs returns the logs, one per node in first-seen order. The result

@@ -14,15 +14,48 @@ type walkState struct {
 
 // walk replays one log in order: the per-event invariants (E1–E4, E7–E9,
 // E15, SAFE) are checked here, and the delivery sequence and its stretches
-// are built for the cross-node passes.
+// are built for the cross-node passes, as are the incarnations and REGs
+// the timed liveness checks look up.
 func (c *checker) walk(ni int32) {
 	n := &c.nodes[ni]
 	evs := n.log.Events
 	n.del = make([]int32, 0, len(evs))
 	n.delEv = make([]int32, 0, len(evs))
 	st := walkState{cur: -1}
+	up := false // an incarnation is open
 	for e := range evs {
 		ev := &evs[e]
+		switch ev.Kind {
+		case EventRestart:
+			if up {
+				// Started again without a recorded stop: the old process
+				// died at this instant.
+				c.stop(n, &st, EventCrash, ev.Time)
+			}
+			n.begin(ev.Time)
+			up = true
+			continue
+		case EventCrash, EventLeave:
+			if !up {
+				if e > 0 {
+					c.rep.add("LOG", n.id, 0, "event %d: %v while the node is down (stopped at t=%d)", e, ev.Kind, n.lives[len(n.lives)-1].to)
+					continue
+				}
+				// The process ran, unrecorded, and stopped before its first event.
+				n.begin(ev.Time)
+			}
+			c.stop(n, &st, ev.Kind, ev.Time)
+			up = false
+			continue
+		case EventPartition, EventHeal:
+			continue // misplaced, reported by index
+		}
+		if !up {
+			// The first event after a stop (or of the log) dates the start
+			// when no RESTART did.
+			n.begin(ev.Time)
+			up = true
+		}
 		switch ev.Kind {
 		case EventSend:
 			id := n.evMsg[e]
@@ -38,16 +71,22 @@ func (c *checker) walk(ni int32) {
 				c.transConf(n, &st, int32(e), ev)
 			} else if ev.Conf == Regular {
 				c.regConf(n, &st, int32(e), ev)
+				n.regs = append(n.regs, regAt{ev: ev, inc: n.inc})
 			}
-		case EventCrash:
-			n.closeStretch(st.cur)
-			n.inc++
-			n.crashed = true
-			st = walkState{cur: -1, anyReg: st.anyReg, lastSeq: st.lastSeq}
 		}
 	}
 	n.closeStretch(st.cur)
-	n.downAtEnd = len(evs) > 0 && evs[len(evs)-1].Kind == EventCrash
+	n.downAtEnd = len(evs) > 0 && !up
+}
+
+// stop ends the open incarnation: a crash or a leave at time t.
+func (c *checker) stop(n *node, st *walkState, how EventKind, t int64) {
+	n.closeStretch(st.cur)
+	n.inc++
+	n.stopped = true
+	*st = walkState{cur: -1, anyReg: st.anyReg, lastSeq: st.lastSeq}
+	l := &n.lives[len(n.lives)-1]
+	l.to, l.how = t, how
 }
 
 // closeStretch ends the open stretch at the current delivery count.

@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/gorosync/gorosync/dataplane/oracle"
@@ -13,7 +14,8 @@ import (
 
 var groupA = [][]byte{[]byte("a")}
 
-// simNode is one node's stack: totempg over totem, plus its workload.
+// simNode is one node's stack: totempg over totem, plus its workload. A
+// crash drops the stack; a restart builds a new one on the same store.
 type simNode struct {
 	idx    int
 	id     uint32
@@ -21,9 +23,13 @@ type simNode struct {
 	packer *totempg.Packer
 	asm    *totempg.Assembler
 	glue   stackGlue
+	held   heldLog
 
-	tickAt  int64
-	quota   int // messages this node must send in total
+	up      bool
+	life    int   // incarnation, for ignoring a dead incarnation's timers
+	tickAt  int64 // in global virtual time
+	clock   clock
+	quota   int // messages this node must send in total, over all lives
 	sent    int
 	msgBuf  []byte
 	deliver func(sender uint32, msg []byte) // bound once: no closure per call
@@ -32,11 +38,35 @@ type simNode struct {
 	curSeq  uint32
 	curRing wire.RingID
 
-	delivered int
+	delivered     int // application messages delivered, all lives
+	sentLife      int // sent in this incarnation
+	selfDelivered int // own messages of this incarnation delivered
+}
+
+// clock is a node's view of time: local = offset + global × rate. Skewed
+// clocks make timers of different nodes fire at different moments.
+type clock struct {
+	offset int64
+	rate   float64
+}
+
+func (k clock) local(global int64) int64 { return k.offset + int64(float64(global)*k.rate) }
+
+// global is the first global time at which the node's clock reads local.
+func (k clock) global(local int64) int64 {
+	if local == totem.NoDeadline {
+		return local
+	}
+	g := int64(math.Ceil(float64(local-k.offset) / k.rate))
+	for k.local(g) < local {
+		g++
+	}
+	return g
 }
 
 // stackGlue connects totempg to totem: packets go into the SRP send queue,
-// and the token-received callback flushes the packing buffer.
+// each accepted message signals the SRP, and the token-received callback
+// flushes the packing buffer.
 type stackGlue struct {
 	node   *totem.Node
 	packer *totempg.Packer
@@ -58,22 +88,27 @@ func (g *stackGlue) TokenReceived() { _ = g.packer.Flush() }
 
 func (g *stackGlue) TokenSent() {}
 
-// Cluster is a simulated ring. It is driven by Run (or Start/Send/Drain).
+// Cluster is a simulated cluster. It is driven by Run, RunFaults, or
+// Start/Send/Drain.
 type Cluster struct {
-	opt   Options
-	rng   *rand.Rand
-	now   int64
-	order uint64
-	nodes []*simNode
-	links [][]LinkFaults
-	heap  eventHeap
-	pool  framePool
-	rec   *oracle.Recorder
+	opt    Options
+	rng    *rand.Rand
+	now    int64
+	order  uint64
+	nodes  []*simNode
+	links  [][]LinkFaults
+	reach  [][]bool // reach[i][j]: frames from i arrive at j (partitions)
+	heap   eventHeap
+	pool   framePool
+	rec    *oracle.Recorder
+	store  *totem.MemoryStore
+	plan   []fault
+	events int
 
 	heldBy     []uint32
 	toSend     int // messages in all quotas
 	sentTotal  int
-	complete   int // nodes that delivered toSend messages
+	complete   int // nodes that delivered toSend messages (stable rings)
 	failures   []string
 	stepErrors int
 }
@@ -85,64 +120,88 @@ func NewCluster(opt Options) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{
-		opt:  opt,
-		rng:  rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)),
-		pool: framePool{size: opt.NetMTU},
-		heap: make(eventHeap, 0, 1024),
+		opt:   opt,
+		rng:   rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)),
+		pool:  framePool{size: opt.NetMTU},
+		heap:  make(eventHeap, 0, 1024),
+		store: &totem.MemoryStore{},
 	}
 	c.links = opt.Links
 	if c.links == nil {
 		c.links = RandomLinks(c.rng, opt.Nodes, opt.MaxLoss)
 	}
-	members := make([]uint32, opt.Nodes)
-	for i := range members {
-		members[i] = uint32(i + 1)
+	c.reach = make([][]bool, opt.Nodes)
+	ids := make([]uint32, opt.Nodes)
+	for i := range opt.Nodes {
+		c.reach[i] = make([]bool, opt.Nodes)
+		for j := range c.reach[i] {
+			c.reach[i][j] = true
+		}
+		ids[i] = uint32(i + 1)
 	}
 	if opt.Record {
-		c.rec = oracle.NewRecorder(members)
+		c.rec = oracle.NewRecorder(ids)
 	}
 	for i := range opt.Nodes {
-		nd, err := c.newNode(i, members)
-		if err != nil {
-			return nil, err
+		nd := &simNode{idx: i, id: uint32(i + 1), tickAt: totem.NoDeadline, msgBuf: make([]byte, opt.MaxMessageBytes), clock: clock{rate: 1}}
+		nd.deliver = func(sender uint32, msg []byte) { c.onAppMessage(nd, sender, msg) }
+		if opt.MaxSkew > 0 {
+			nd.clock = clock{offset: c.rng.Int64N(1_000_000_000), rate: 1 + (2*c.rng.Float64()-1)*opt.MaxSkew}
 		}
 		c.nodes = append(c.nodes, nd)
 	}
 	return c, nil
 }
 
-func (c *Cluster) newNode(i int, members []uint32) (*simNode, error) {
-	nd := &simNode{idx: i, id: uint32(i + 1), tickAt: totem.NoDeadline, msgBuf: make([]byte, c.opt.MaxMessageBytes)}
-	t, err := totem.New(totem.Config{
+// boot builds a node's stack for a new incarnation.
+func (c *Cluster) boot(nd *simNode) error {
+	cfg := totem.Config{
 		NodeID:        nd.id,
-		Ring:          wire.RingID{Rep: members[0], Seq: 4},
-		Members:       members,
 		Timers:        c.opt.Timers,
 		NetMTU:        c.opt.NetMTU,
 		SortQueueSize: c.opt.SortQueueSize,
 		WindowSize:    c.opt.WindowSize,
 		MaxMessages:   c.opt.MaxMessages,
 		Hooks:         &nd.glue,
-	})
+		Store:         c.store,
+	}
+	if c.rec != nil {
+		cfg.Observer = &nd.held
+	}
+	if !c.opt.Membership {
+		cfg.Ring = wire.RingID{Rep: 1, Seq: 4}
+		for _, peer := range c.nodes {
+			cfg.Members = append(cfg.Members, peer.id)
+		}
+	}
+	t, err := totem.New(cfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p, err := totempg.NewPacker(totempg.PackerConfig{PacketSize: totempg.PacketSizeForNetMTU(c.opt.NetMTU), Sink: &nd.glue})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	nd.totem, nd.packer, nd.asm = t, p, totempg.NewAssembler()
 	nd.glue = stackGlue{node: t, packer: p}
-	nd.deliver = func(sender uint32, msg []byte) { c.onAppMessage(nd, sender, msg) }
-	return nd, nil
+	nd.up, nd.tickAt = true, totem.NoDeadline
+	nd.life++
+	nd.sentLife, nd.selfDelivered = 0, 0
+	if err := t.Start(nd.clock.local(c.now)); err != nil {
+		return err
+	}
+	c.process(nd)
+	return nil
 }
 
-// Start brings every node up at virtual time 0.
-func (c *Cluster) Start() {
+// Start brings every node up at the current virtual time.
+func (c *Cluster) Start() error {
 	for _, nd := range c.nodes {
-		nd.totem.Start(c.now)
-		c.process(nd)
+		if err := c.boot(nd); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // Send adds count messages to the workload, spread over the nodes, and
@@ -187,18 +246,29 @@ func (c *Cluster) frameBuffers() (total uint64) {
 }
 
 // Idle runs the cluster for d of virtual time with no new work.
-func (c *Cluster) Idle(d int64) {
-	end := c.now + d
-	for len(c.heap) > 0 && c.heap[0].at <= end {
+func (c *Cluster) Idle(d int64) { c.runUntil(c.now+d, func() bool { return false }) }
+
+// runUntil processes events up to end, or until done holds, within the
+// event budget.
+func (c *Cluster) runUntil(end int64, done func() bool) bool {
+	for !done() {
+		if c.events++; c.events > c.opt.MaxEvents {
+			c.fail("event budget of %d exhausted", c.opt.MaxEvents)
+			return false
+		}
+		if len(c.heap) == 0 || c.heap[0].at > end {
+			c.now = max(c.now, end)
+			return done()
+		}
 		e := c.heap.pop()
 		c.now = e.at
 		c.dispatch(e)
 	}
-	c.now = end
+	return true
 }
 
 // Drain runs until every node delivered every message or the virtual-time
-// limit passes; the second is a liveness failure.
+// limit passes; the second is a liveness failure. It is for stable rings.
 func (c *Cluster) Drain() error {
 	for c.complete < len(c.nodes) || c.sentTotal < c.toSend {
 		if len(c.heap) == 0 {
@@ -219,22 +289,32 @@ func (c *Cluster) dispatch(e event) {
 	nd := c.nodes[e.node]
 	switch e.kind {
 	case evFrame:
-		err := nd.totem.Step(c.now, c.pool.bufs[e.buf][:e.size])
-		c.pool.put(e.buf)
-		if err != nil {
-			c.stepErrors++
-			c.fail("node %d rejected a frame: %v", nd.id, err)
+		data := c.pool.bufs[e.buf][:e.size]
+		if nd.up {
+			if err := nd.totem.Step(nd.clock.local(c.now), data); err != nil {
+				c.stepErrors++
+				c.fail("node %d rejected a frame: %v", nd.id, err)
+			}
 		}
+		c.pool.put(e.buf)
 	case evTick:
-		if e.at != nd.tickAt {
-			return // superseded by a later deadline
+		if !nd.up || e.at != nd.tickAt || int(e.size) != nd.life {
+			return // superseded by a later deadline, or a dead incarnation's
 		}
 		nd.tickAt = totem.NoDeadline
-		nd.totem.Tick(c.now)
+		nd.totem.Tick(nd.clock.local(c.now))
 	case evSend:
+		if !nd.up {
+			return
+		}
 		c.trySend(nd)
+	case evFault:
+		c.applyFault(int(e.buf))
+		return
 	}
-	c.process(nd)
+	if nd.up {
+		c.process(nd)
+	}
 }
 
 // process carries out a node's Ready batch: frames onto the network,
@@ -265,20 +345,22 @@ func (c *Cluster) process(nd *simNode) {
 			}
 		}
 	}
-	deadline := r.Deadline
+	deadline := nd.clock.global(r.Deadline)
 	nd.totem.Advance()
-	c.checkRelease(nd)
+	if !c.opt.Membership {
+		c.checkRelease(nd)
+	}
 	if deadline != nd.tickAt {
 		nd.tickAt = deadline
 		if deadline != totem.NoDeadline {
-			c.schedule(event{at: max(deadline, c.now), kind: evTick, node: int32(nd.idx)})
+			c.schedule(event{at: max(deadline, c.now), kind: evTick, node: int32(nd.idx), size: int32(nd.life)})
 		}
 	}
 }
 
-// checkRelease asserts stability before release: a node may free a message
-// only once every member holds it, or a later retransmit request for it
-// could go unanswered forever.
+// checkRelease asserts stability before release on a stable ring: a node
+// may free a message only once every member holds it, or a later
+// retransmit request for it could go unanswered forever.
 func (c *Cluster) checkRelease(nd *simNode) {
 	released := nd.totem.Released()
 	for _, peer := range c.nodes {
@@ -298,6 +380,9 @@ func (c *Cluster) schedule(e event) {
 
 // transmit puts one copy (or two) of a frame on the link from→to.
 func (c *Cluster) transmit(from, to int, data []byte) {
+	if !c.reach[from][to] {
+		return
+	}
 	l := &c.links[from][to]
 	if l.Loss > 0 && c.rng.Float64() < l.Loss {
 		return
@@ -322,6 +407,6 @@ func (c *Cluster) transmit(from, to int, data []byte) {
 
 func (c *Cluster) fail(format string, args ...any) {
 	if len(c.failures) < 20 {
-		c.failures = append(c.failures, fmt.Sprintf("t=%dns: ", c.now)+fmt.Sprintf(format, args...))
+		c.failures = append(c.failures, fmt.Sprintf("t=%.3fms: ", float64(c.now)/1e6)+fmt.Sprintf(format, args...))
 	}
 }

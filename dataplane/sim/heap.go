@@ -6,6 +6,7 @@ const (
 	evFrame eventKind = iota + 1 // a frame arrives at node
 	evTick                       // node's timer deadline
 	evSend                       // node's workload wants to send
+	evFault                      // the fault plan's next step (buf: its index)
 )
 
 // event is one scheduled happening. order breaks ties in insertion order,

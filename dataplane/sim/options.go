@@ -45,9 +45,22 @@ type Options struct {
 	// (0: corosync's 50 and 17).
 	WindowSize, MaxMessages uint32
 
+	// Membership: nodes form their rings with the membership protocol
+	// instead of starting on an agreed ring (RunFaults sets it).
+	Membership bool
+	// Faults is the number of random faults (crash, restart, partition,
+	// asymmetric partition, heal, leave) RunFaults spreads over
+	// FaultWindowNs; MaxSkew bounds each node's clock-rate error (0.05:
+	// ±5%).
+	Faults        int
+	FaultWindowNs int64
+	MaxSkew       float64
+
 	// LimitNs bounds virtual time; a run that has not delivered every
 	// message everywhere by then fails liveness.
 	LimitNs int64
+	// MaxEvents bounds the events one run may process (default 20 M).
+	MaxEvents int
 	// Record turns on the oracle log (off in benchmarks).
 	Record bool
 	// Trace, if set, receives one line per application delivery and
@@ -81,6 +94,12 @@ func (o *Options) Defaults() {
 	}
 	if o.LimitNs == 0 {
 		o.LimitNs = 600 * 1_000_000_000
+	}
+	if o.MaxEvents == 0 {
+		o.MaxEvents = 20_000_000
+	}
+	if o.Membership && o.FaultWindowNs == 0 {
+		o.FaultWindowNs = 20 * 1_000_000_000
 	}
 }
 

@@ -135,7 +135,9 @@ func warmSaturatedRing(tb testing.TB, size int) *Cluster {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c.Start()
+	if err := c.Start(); err != nil {
+		tb.Fatal(err)
+	}
 	if err := c.Warm(); err != nil {
 		tb.Fatal(err)
 	}
@@ -187,7 +189,9 @@ func TestIdleRingAnswersWithinMilliseconds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Start()
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
 	for round := range 6 {
 		c.Idle(5 * timers.HoldNs)
 		start := c.Now()

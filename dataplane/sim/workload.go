@@ -30,6 +30,7 @@ func (c *Cluster) trySend(nd *simNode) {
 			return
 		}
 		nd.sent++
+		nd.sentLife++
 		c.sentTotal++
 		if c.rec != nil {
 			c.rec.Send(nd.id, c.now, id, safe)
@@ -74,14 +75,16 @@ func (c *Cluster) onAppMessage(nd *simNode, sender uint32, msg []byte) {
 	if nd.delivered == c.toSend {
 		c.complete++
 	}
+	if senderOf(id) == nd.id && int(uint32(id)) >= nd.sent-nd.sentLife {
+		nd.selfDelivered++
+	}
 	if c.rec == nil {
 		return
 	}
 	c.heldBy = c.heldBy[:0]
 	if safe {
 		for _, peer := range c.nodes {
-			t := peer.totem
-			if t.RingID() == nd.curRing && !seqBefore(t.ReceivedThrough(), nd.curSeq) {
+			if peer.held.has(nd.curRing, nd.curSeq) {
 				c.heldBy = append(c.heldBy, peer.id)
 			}
 		}

@@ -102,6 +102,17 @@ type Config struct {
 	SendQueueCapacity int // pending submissions (4 MiB / NetMTU)
 
 	Hooks Hooks
+	// Observer, if set, is told of every message this node comes to hold
+	// (received, broadcast, or recovered). Tests and the simulator use it
+	// to judge safe delivery; the daemon leaves it nil.
+	Observer Observer
+}
+
+// Observer watches which messages a node holds.
+type Observer interface {
+	// Held: the node holds message seq of ring (for a message re-broadcast
+	// in RECOVERY, the ring and seq it was first ordered in).
+	Held(ring wire.RingID, seq uint32)
 }
 
 // Protocol constants of corosync 3.1.7 (spec §15).

@@ -30,6 +30,7 @@ func (n *Node) onMcast(m *wire.Mcast, frame []byte) {
 			n.highSeqReceived = seq
 		}
 		n.stats.McastRx++
+		n.observe(m.RingID, seq, sl)
 	}
 	active, _ := n.activeQueues()
 	n.updateARU(active)
@@ -55,6 +56,20 @@ func (n *Node) onForeignMcast(m *wire.Mcast) {
 	default:
 		n.stats.McastDropped++
 	}
+}
+
+// observe tells the Observer, if any, that we hold the message in sl.
+func (n *Node) observe(ring wire.RingID, seq uint32, sl *slot) {
+	if n.cfg.Observer == nil {
+		return
+	}
+	if sl.n > wire.McastSize && sl.buf[4] == wire.EncapsulatedYes {
+		var inner wire.Mcast
+		if inner.Decode(sl.buf[wire.McastSize:sl.n]) == nil {
+			ring, seq = inner.RingID, inner.Seq
+		}
+	}
+	n.cfg.Observer.Held(ring, seq)
 }
 
 // updateARU advances my_aru over the contiguous prefix received.

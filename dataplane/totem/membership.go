@@ -38,28 +38,31 @@ type membership struct {
 func (n *Node) gatherEnter() {
 	n.memb.proc = setAdd(n.memb.proc, n.id)
 	n.state = StateGather
-	n.sendJoin()
+	n.stats.GatherEntered++
 	n.joinAt = n.now + n.cfg.Timers.JoinNs
 	n.consensusAt = n.now + n.cfg.Timers.ConsensusNs
 	n.tokenLossAt, n.retransmitAt, n.holdAt, n.mergeAt = NoDeadline, NoDeadline, NoDeadline, NoDeadline
+	// Consensus restarts before our JOIN goes out: our own copy may
+	// complete it, and only votes for these sets may count.
 	n.memb.consensus = append(n.memb.consensus[:0], n.id)
 	n.memb.originatedToken = false
-	n.stats.GatherEntered++
+	n.sendJoin()
 }
 
 func (n *Node) sendJoin() {
-	n.join = wire.Join{
+	join := wire.Join{
 		Header:     wire.Header{Type: wire.TypeJoin, NodeID: n.id},
 		SystemFrom: n.id,
 		ProcList:   n.memb.proc,
 		FailedList: n.memb.fail,
 		RingSeq:    n.ring.Seq,
 	}
-	n.emitEncoded(Broadcast, &n.join)
+	n.emitEncoded(Broadcast, &join)
 	n.stats.JoinTx++
-	// A multicast reaches its sender too: our own JOIN counts towards
-	// consensus, which is how a node alone forms its singleton ring.
-	n.processJoin(&n.join)
+	// A multicast reaches its sender too, and our own JOIN always matches
+	// our sets: it can complete consensus (how a node alone forms its
+	// singleton ring).
+	n.commitIfAgreed()
 }
 
 // Leave multicasts a LEAVE (a JOIN with node id 0 and ourselves in the fail
@@ -69,14 +72,14 @@ func (n *Node) Leave() {
 	if n.state == 0 || n.state == StateStopped {
 		return
 	}
-	n.join = wire.Join{
+	leave := wire.Join{
 		Header:     wire.Header{Type: wire.TypeJoin, NodeID: 0},
 		SystemFrom: n.id,
 		ProcList:   setMinus(n.memb.proc, []uint32{n.id}),
 		FailedList: setAdd(slices.Clone(n.memb.fail), n.id),
 		RingSeq:    n.ring.Seq,
 	}
-	n.emitEncoded(Broadcast, &n.join)
+	n.emitEncoded(Broadcast, &leave)
 	n.state = StateStopped
 	n.disarmTimers()
 }
@@ -132,11 +135,9 @@ func (n *Node) ignoreJoinOperational(j *wire.Join) bool {
 // processJoin merges a JOIN into our view (spec §3.4).
 func (n *Node) processJoin(j *wire.Join) {
 	m := &n.memb
-	m.lastProc = append(m.lastProc[:0], j.ProcList...)
-	m.lastFail = append(m.lastFail[:0], j.FailedList...)
-	slices.Sort(m.lastProc)
-	slices.Sort(m.lastFail)
-	procJ, failJ := slices.Compact(m.lastProc), slices.Compact(m.lastFail)
+	// Own copies: re-entering GATHER below re-encodes our JOIN, and the
+	// decoded lists may be reused.
+	procJ, failJ := setOf(j.ProcList), setOf(j.FailedList)
 	from, leave := j.SystemFrom, j.Header.NodeID == 0
 	gathered := false
 	switch {
@@ -144,21 +145,14 @@ func (n *Node) processJoin(j *wire.Join) {
 		if !leave {
 			m.consensus = setAdd(m.consensus, from)
 		}
-		if n.consensusAgreed() && m.failedToRecv {
-			m.failedToRecv = false
-			m.proc, m.fail = []uint32{n.id}, nil
-			n.createCommitToken()
-			n.commitEnter()
+		if n.commitIfAgreed() {
 			return
-		}
-		if n.consensusAgreed() && n.lowestInConfig() {
-			n.createCommitToken()
-			n.commitEnter()
 		}
 	case setSubset(procJ, m.proc) && setSubset(failJ, m.fail):
 		// the sender knows less than we do
 	case setHas(m.fail, from):
 	default:
+		before := len(m.proc) + len(m.fail)
 		m.proc = setAdd(m.proc, procJ...)
 		if setHas(failJ, n.id) {
 			m.fail = setAdd(m.fail, from)
@@ -169,12 +163,38 @@ func (n *Node) processJoin(j *wire.Join) {
 				m.fail = setAdd(m.fail, setMinus(failJ, n.members)...)
 			}
 		}
-		n.gatherEnter()
-		gathered = true
+		// [DEVIATION] corosync re-enters GATHER here even when it adopted
+		// nothing (a fail set from a node outside its last ring is not
+		// adopted). Each such JOIN then restarts the consensus timer, and
+		// two views that never agree keep each other gathering for ever.
+		// We re-gather only when our sets grew, so the consensus timeout
+		// still settles the disagreement.
+		if len(m.proc)+len(m.fail) != before {
+			n.gatherEnter()
+			gathered = true
+		}
 	}
 	if !gathered && n.state == StateOperational {
 		n.gatherEnter()
 	}
+}
+
+// commitIfAgreed: on consensus the representative creates the commit
+// token; a node that failed to receive forms a singleton instead.
+func (n *Node) commitIfAgreed() bool {
+	m := &n.memb
+	if !n.consensusAgreed() {
+		return false
+	}
+	if m.failedToRecv {
+		m.failedToRecv = false
+		m.proc, m.fail = []uint32{n.id}, nil
+	} else if !n.lowestInConfig() {
+		return false
+	}
+	n.createCommitToken()
+	n.commitEnter()
+	return true
 }
 
 // consensusAgreed: every node of proc − fail sent our sets this round.

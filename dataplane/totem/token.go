@@ -259,6 +259,7 @@ func (n *Node) broadcastQueued(t *wire.OrfToken, q *sortQueue, sq *sendQueue, al
 		n.emit(Broadcast, sl.buf[:sl.n])
 		n.stats.McastTx++
 		n.highSeqReceived = seq
+		n.observe(n.ring, seq, sl)
 	}
 	n.updateARU(q)
 	return sent
