@@ -234,6 +234,28 @@ func TestTimedLiveness(t *testing.T) {
 			w.form(4000, 1, 2) // no merge ever: skipped, and the crash is fine
 			return 9000
 		}, &testBounds, nil, 0, Stats{Merge: Tally{Checked: 1, Skipped: 1}, Crash: Tally{Checked: 1}}},
+		{"heal restarting a node at the same instant", all123, func(w *world) int64 {
+			w.form(10, all123...)
+			w.r.Partition(100, [][]uint32{{1, 2}, {3}})
+			w.form(1500, 1, 2)
+			w.form(1500, 3)
+			w.crash(3, 2500)
+			w.r.Heal(3000)
+			w.restart(3, 3000)
+			w.form(3500, all123...)
+			return 9000
+		}, &testBounds, nil, 0, Stats{Merge: Tally{Checked: 2}, Crash: Tally{Skipped: 1}}},
+		{"heal restarting a node at the same instant, never joined", all123, func(w *world) int64 {
+			w.form(10, all123...)
+			w.r.Partition(100, [][]uint32{{1, 2}, {3}})
+			w.form(1500, 1, 2)
+			w.form(1500, 3)
+			w.crash(3, 2500)
+			w.r.Heal(3000)
+			w.restart(3, 3000)
+			w.form(3500, 3)
+			return 9000
+		}, &testBounds, []string{"L4"}, 3, Stats{Merge: Tally{Checked: 2}, Crash: Tally{Skipped: 1}}},
 		{"heal with a node down", all123, func(w *world) int64 {
 			w.form(10, all123...)
 			w.r.Partition(100, [][]uint32{{1, 2}, {3}})

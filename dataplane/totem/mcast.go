@@ -13,6 +13,13 @@ func (n *Node) onMcast(m *wire.Mcast, frame []byte) {
 	limit := n.cfg.NetMTU - wire.McastSize // room to wrap it again in RECOVERY
 	if m.Encapsulated == wire.EncapsulatedYes {
 		q, limit = &n.recoveryQ, n.cfg.NetMTU
+	} else if n.state == StateRecovery || n.state == StateCommit {
+		// A member that installed the new ring already broadcasts in it,
+		// while our regular window still holds the old ring: storing the
+		// message there would pass it off as an old-ring message at our
+		// installation. Drop it; it is requested again once we install.
+		n.stats.McastDropped++
+		return
 	}
 	seq := m.Seq
 	if len(frame) > limit || !q.inRange(seq) || q.at(seq).used {

@@ -485,4 +485,3 @@ func (n *Node) Released() uint32 { return n.regularQ.released }
 
 // Pending is the number of submitted messages not yet broadcast.
 func (n *Node) Pending() int { return n.sendQ.len() }
-

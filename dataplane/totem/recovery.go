@@ -45,6 +45,13 @@ func (n *Node) recoveryEnter(c *wire.CommitToken) {
 	}
 	n.myARU, n.highSeqReceived, n.aruCount, n.seqUnchanged = 0, 0, 0, 0
 	m.installSeq = 0
+	// [DEVIATION] corosync 3.1.7 resets these only after an installation.
+	// A RECOVERY abandoned part-way (token loss, a JOIN) leaves them
+	// counting, and the next RECOVERY then skips the install point
+	// (count == 2 never happens, install_seq stays 0) and installs before
+	// the recovery traffic arrived: the simulator found members of one
+	// ring delivering different old-ring messages (E12) that way.
+	m.retransFlgCount, m.rotationCounter, m.setRetransFlg = 0, 0, false
 	n.state = StateRecovery
 	n.tokenLossAt = n.now + n.cfg.Timers.TokenNs
 	n.stats.RecoveryEntered++
