@@ -20,9 +20,9 @@ func main() {
 		seeds    = flag.Int("seeds", 1, "number of consecutive seeds to run")
 		nodes    = flag.Int("nodes", 0, "nodes per run (0: 2..9, varied by seed)")
 		loss     = flag.Float64("loss", -1, "maximum per-link loss, 0..1 (-1: varied by seed, up to 0.2)")
-		messages = flag.Int("messages", 120, "application messages per run")
-		maxSize  = flag.Int("max-size", 16<<10, "largest message in bytes")
-		safe     = flag.Float64("safe", 0.25, "share of messages sent with the SAFE guarantee")
+		messages = flag.Int("messages", -1, "application messages per run (-1: the scenario's)")
+		maxSize  = flag.Int("max-size", -1, "largest message in bytes (-1: the scenario's)")
+		safe     = flag.Float64("safe", -1, "share of messages sent with the SAFE guarantee (-1: the scenario's)")
 		demo     = flag.Bool("demo", false, "one verbose run: configuration changes, deliveries per node, rates")
 		faults   = flag.Int("faults", -1, "membership runs with this many random faults each (-1: stable ring, no membership; 0..: varied up to it by seed)")
 		trace    = flag.Bool("trace", false, "print configuration changes and faults of every run")
@@ -31,21 +31,14 @@ func main() {
 	if *demo {
 		os.Exit(runDemo(*seed, *nodes, *loss, *messages, *maxSize, *safe))
 	}
-	run := sim.Run
+	run, scenario := sim.Run, sim.StableScenario
 	if *faults >= 0 {
 		run = sim.RunFaults
-		if *maxSize > 1024 {
-			*maxSize = 1024 // see README: fragments spanning a configuration change
-		}
+		scenario = func(s uint64) sim.Options { return sim.FaultScenario(s, *faults) }
 	}
 	os.Exit(runSeeds(*seed, *seeds, run, func(s uint64) sim.Options {
-		o := options(s, *nodes, *loss, *messages, *maxSize, *safe)
-		if *faults >= 0 {
-			o.Faults = int(s / 32 % uint64(*faults+1))
-			o.MaxSkew = 0.05
-			o.Timers = sim.SimTimers(o.Nodes)
-			o.MaxLoss = min(o.MaxLoss, 0.1)
-		}
+		o := scenario(s)
+		override(&o, *nodes, *loss, *messages, *maxSize, *safe)
 		if *trace {
 			o.Trace = func(format string, args ...any) { fmt.Printf("  seed %d "+format+"\n", append([]any{s}, args...)...) }
 		}
@@ -53,16 +46,63 @@ func main() {
 	}))
 }
 
-func options(seed uint64, nodes int, loss float64, messages, maxSize int, safe float64) sim.Options {
-	if nodes == 0 {
-		nodes = 2 + int(seed%8)
+// override applies the flags that were given (nodes 0, loss < 0 and the
+// others at -1 keep the scenario's own values).
+func override(o *sim.Options, nodes int, loss float64, messages, maxSize int, safe float64) {
+	if nodes > 0 {
+		o.Nodes = nodes
+		if o.Membership || o.Faults > 0 {
+			o.Timers = sim.SimTimers(nodes)
+		}
 	}
-	if loss < 0 {
-		loss = []float64{0, 0.05, 0.1, 0.2}[seed/8%4]
+	if loss >= 0 {
+		o.MaxLoss = loss
 	}
-	return sim.Options{Seed: seed, Nodes: nodes, MaxLoss: loss, Messages: messages, MaxMessageBytes: maxSize, SafeFraction: safe}
+	if messages > 0 {
+		o.Messages = messages
+	}
+	if maxSize > 0 {
+		o.MaxMessageBytes = maxSize
+	}
+	if safe >= 0 {
+		o.SafeFraction = safe
+	}
 }
 
+func runDemo(seed uint64, nodes int, loss float64, messages, maxSize int, safe float64) int {
+	opt := sim.StableScenario(seed)
+	opt.Nodes, opt.MaxLoss, opt.SendGapNs = 3, 0.05, -1
+	opt.WindowSize, opt.MaxMessages, opt.SortQueueSize = 0, 0, 0
+	override(&opt, nodes, loss, messages, maxSize, safe)
+	opt.Timers = sim.SimTimers(opt.Nodes)
+	opt.Trace = func(format string, args ...any) { fmt.Printf("  "+format+"\n", args...) }
+	fmt.Printf("gorosync simulator: %d nodes start apart and form a ring (membership protocol), seed %d,\n"+
+		"up to %.0f%% loss per link, then send %d messages back to back (≤ %d B, %.0f%% safe)\n",
+		opt.Nodes, seed, 100*opt.MaxLoss, opt.Messages, opt.MaxMessageBytes, 100*opt.SafeFraction)
+	fmt.Println("configuration changes:")
+	start := time.Now()
+	res := sim.RunFormed(opt)
+	wall := time.Since(start)
+	fmt.Println("deliveries:")
+	for i, d := range res.Delivered {
+		st := res.Stats[i]
+		fmt.Printf("  node %d delivered %d messages (tokens rx %d, mcast tx %d rx %d retransmitted %d)\n",
+			i+1, d, st.TokensRx, st.McastTx, st.McastRx, st.McastRetx)
+	}
+	virtual := float64(res.TrafficNs) / 1e9
+	fmt.Printf("ring formed after %.1f ms (virtual)\n", float64(res.VirtualNs-res.TrafficNs)/1e6)
+	fmt.Printf("rate: %d messages ordered and delivered on all %d nodes in %.1f ms virtual (%.0f msgs/s on the simulated network), whole run %.3f s wall (%.0f msgs/s of simulation)\n",
+		res.Sent, opt.Nodes, virtual*1e3, float64(res.Sent)/virtual, wall.Seconds(), float64(res.Sent)/wall.Seconds())
+	if !res.OK() {
+		fmt.Println("FAIL", res.String())
+		return 1
+	}
+	fmt.Println("oracle: the EVS invariants (E1–E15), safe delivery and self-delivery (L1) hold")
+	return 0
+}
+
+// runSeeds runs count seeds from first on every core, prints each failure
+// with the line that replays it, and the tally.
 func runSeeds(first uint64, count int, run func(sim.Options) sim.Result, opts func(uint64) sim.Options) int {
 	start := time.Now()
 	work := make(chan uint64)
@@ -95,37 +135,5 @@ func runSeeds(first uint64, count int, run func(sim.Options) sim.Result, opts fu
 	if failed > 0 {
 		return 1
 	}
-	return 0
-}
-
-func runDemo(seed uint64, nodes int, loss float64, messages, maxSize int, safe float64) int {
-	if nodes == 0 {
-		nodes = 3
-	}
-	if loss < 0 {
-		loss = 0.05
-	}
-	opt := options(seed, nodes, loss, messages, maxSize, safe)
-	opt.Trace = func(format string, args ...any) { fmt.Printf("  "+format+"\n", args...) }
-	fmt.Printf("gorosync simulator: %d nodes on one ring, seed %d, up to %.0f%% loss per link, %d messages (≤ %d B, %.0f%% safe)\n",
-		opt.Nodes, seed, 100*loss, messages, maxSize, 100*safe)
-	fmt.Println("configuration changes:")
-	start := time.Now()
-	res := sim.Run(opt)
-	wall := time.Since(start)
-	fmt.Println("deliveries:")
-	for i, d := range res.Delivered {
-		st := res.Stats[i]
-		fmt.Printf("  node %d delivered %d messages (tokens rx %d, mcast tx %d rx %d retransmitted %d)\n",
-			i+1, d, st.TokensRx, st.McastTx, st.McastRx, st.McastRetx)
-	}
-	virtual := float64(res.VirtualNs) / 1e9
-	fmt.Printf("rate: %d messages ordered and delivered on all %d nodes in %.3f s virtual (%.0f msgs/s), %.3f s wall (%.0f msgs/s)\n",
-		res.Sent, opt.Nodes, virtual, float64(res.Sent)/virtual, wall.Seconds(), float64(res.Sent)/wall.Seconds())
-	if !res.OK() {
-		fmt.Println("FAIL", res.String())
-		return 1
-	}
-	fmt.Println("oracle: every EVS invariant of a stable ring, safe delivery, L1 and L5 hold")
 	return 0
 }

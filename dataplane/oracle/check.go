@@ -16,9 +16,9 @@ type Options struct {
 	// sent by a live node or delivered anywhere.
 	Drained bool
 
-	// Faults is the cluster-wide fault log (Recorder.Faults): partitions
-	// and heals, on the same clock as the logs. Nil means the network was
-	// never split.
+	// Faults is the cluster-wide fault log (Recorder.Faults): partitions,
+	// one-way cuts and heals, on the same clock as the logs. Nil means the
+	// network was never split.
 	Faults []Event
 	// Bounds, when set, checks the timed liveness properties of §4.4 over
 	// the faults the logs and Faults record. L2: every member of the stable
@@ -185,7 +185,7 @@ func (c *checker) index(logs []Log) {
 					c.rep.add("LOG", l.Node, 0, "event %d: unknown configuration kind %d", e, ev.Conf)
 				}
 			case EventCrash, EventLeave, EventRestart:
-			case EventPartition, EventHeal:
+			case EventPartition, EventHeal, EventCut:
 				c.rep.add("LOG", l.Node, 0, "event %d: %v belongs in the fault log (Options.Faults), not a node's", e, ev.Kind)
 			default:
 				c.rep.add("LOG", l.Node, ev.MsgID, "event %d: unknown event kind %d", e, ev.Kind)

@@ -64,10 +64,11 @@ func (n *node) regIn(inc int32, t int64) *Event {
 }
 
 // netState is who reaches whom from one fault-log event on. A nil group
-// map means everybody reaches everybody.
+// map means everybody reaches everybody, but for the one-way cuts.
 type netState struct {
 	at      int64
 	groupOf map[uint32]int // node → index of its group; absent: isolated
+	cuts    [][2]uint32    // links cut one way since the last partition or heal
 }
 
 // net returns the network state at time t, after every fault-log event at
@@ -80,14 +81,34 @@ func (c *checker) net(t int64) netState {
 	return c.netStates[i-1]
 }
 
-// together reports whether a and b can exchange frames in s.
+// together reports whether a and b can exchange frames both ways in s.
 func (s netState) together(a, b uint32) bool {
-	if s.groupOf == nil || a == b {
+	if a == b {
+		return true
+	}
+	for _, l := range s.cuts {
+		if l == [2]uint32{a, b} || l == [2]uint32{b, a} {
+			return false
+		}
+	}
+	if s.groupOf == nil {
 		return true
 	}
 	ga, okA := s.groupOf[a]
 	gb, okB := s.groupOf[b]
 	return okA && okB && ga == gb
+}
+
+// allTogether reports whether every two of ids can exchange frames in s.
+func (s netState) allTogether(ids []uint32) bool {
+	for i, a := range ids {
+		for _, b := range ids[i+1:] {
+			if !s.together(a, b) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // group names the group of a node in s; isolated nodes get a group of
@@ -113,6 +134,16 @@ func (c *checker) indexFaults() {
 		switch ev.Kind {
 		case EventHeal:
 			c.netStates = append(c.netStates, netState{at: ev.Time})
+		case EventCut:
+			// Cuts add up on top of the groups in force (read in log
+			// order; a log running back is reported above).
+			var s netState
+			if k := len(c.netStates); k > 0 {
+				s = c.netStates[k-1]
+			}
+			s.at = ev.Time
+			s.cuts = append(s.cuts[:len(s.cuts):len(s.cuts)], ev.Link)
+			c.netStates = append(c.netStates, s)
 		case EventPartition:
 			g := make(map[uint32]int)
 			for gi, grp := range ev.Groups {
@@ -135,11 +166,11 @@ func (c *checker) indexFaults() {
 }
 
 // fault is one event that changes, or may change, the membership: a node
-// starting, crashing or leaving, a partition or a heal.
+// starting, crashing or leaving, a partition, a cut or a heal.
 type fault struct {
 	at   int64
 	kind EventKind // EventRestart stands for every start, recorded or not
-	node int32     // index into c.nodes; -1 for partitions and heals
+	node int32     // index into c.nodes; -1 for partitions, cuts and heals
 	life *life     // the incarnation that ends (crash, leave)
 }
 
@@ -158,7 +189,7 @@ func (c *checker) faults() []fault {
 	}
 	for i := range c.opt.Faults {
 		ev := &c.opt.Faults[i]
-		if ev.Kind == EventPartition || ev.Kind == EventHeal {
+		if ev.Kind == EventPartition || ev.Kind == EventHeal || ev.Kind == EventCut {
 			fs = append(fs, fault{at: ev.Time, kind: ev.Kind, node: -1})
 		}
 	}

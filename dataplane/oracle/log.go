@@ -37,8 +37,8 @@ type EventKind uint8
 //
 // CONF, SEND, DELIVER and the node faults (CRASH, LEAVE, RESTART) go in the
 // log of the node concerned; the cluster-wide faults (PARTITION, HEAL) go in
-// the separate fault log (Recorder.Faults, Options.Faults), since they
-// belong to no node.
+// the separate fault log (Recorder.Faults, Options.Faults), and so do the
+// one-way CUTs, since they belong to no node.
 const (
 	EventConf EventKind = iota + 1
 	EventSend
@@ -59,6 +59,12 @@ const (
 	EventPartition
 	// EventHeal (fault log): from now on every node reaches every other.
 	EventHeal
+	// EventCut (fault log): from now on frames from Link[0] to Link[1] are
+	// lost, until the next PARTITION or HEAL sets every link afresh. A
+	// one-way cut is not a partition into groups: the ring may live with
+	// it (retransmissions come from other nodes) or fall apart, so it sets
+	// no expectation of its own, and no timed check spans it.
+	EventCut
 )
 
 func (k EventKind) String() string {
@@ -79,6 +85,8 @@ func (k EventKind) String() string {
 		return "PARTITION"
 	case EventHeal:
 		return "HEAL"
+	case EventCut:
+		return "CUT"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
@@ -110,6 +118,8 @@ type Event struct {
 
 	// EventPartition: the groups of nodes that can still reach each other.
 	Groups [][]uint32
+	// EventCut: the direction of the link that was cut, from → to.
+	Link [2]uint32
 }
 
 // Log is everything one node recorded, in the order it happened. A node

@@ -11,7 +11,7 @@ type Recorder struct {
 	ids  []uint32
 	byID map[uint32]int // only built once there are many nodes
 	slab []uint32       // backing store for copied node lists
-	// faults is the cluster-wide fault log (partitions, heals): it belongs
+	// faults is the cluster-wide fault log (partitions, cuts, heals): it belongs
 	// to no node, and the liveness checks need it on one clock with the logs.
 	faults []Event
 }
@@ -139,6 +139,12 @@ func (r *Recorder) Partition(time int64, groups [][]uint32) {
 		sortSmall(gs[i])
 	}
 	r.faults = append(r.faults, Event{Kind: EventPartition, Time: time, Groups: gs})
+}
+
+// Cut records that from time on frames from node from to node to are lost
+// (the other direction is untouched), until the next Partition or Heal.
+func (r *Recorder) Cut(time int64, from, to uint32) {
+	r.faults = append(r.faults, Event{Kind: EventCut, Time: time, Link: [2]uint32{from, to}})
 }
 
 // Heal records that from time on every node reaches every other.

@@ -7,10 +7,10 @@ import (
 )
 
 // The timed liveness properties of §4.4. Each fault is an instance: a crash
-// (L2), a leave (L3), a partition or heal (L4). An instance is judged only
-// when the run lets it be judged fairly:
+// (L2), a leave (L3), a partition or heal (L4; a one-way cut never is). An
+// instance is judged only when the run lets it be judged fairly:
 //
-//   - no other fault — a start, stop, partition or heal anywhere — comes in
+//   - no other fault — a start, stop, partition, cut or heal anywhere — comes in
 //     the window [fault, fault + bound], since any of them may rightly
 //     delay the expected ring. Faults before the window are not looked at:
 //     the bounds leave room for finishing the work they started. For L2
@@ -24,9 +24,12 @@ import (
 //     the cluster has converged still gets its last fault checked;
 //   - for L2 and L3, the node left a stable ring (§4.4 "in a stable ring"):
 //     just before the fault, every member of its last REG was up, had that
-//     same REG as its last one, and could reach it. A ring in the middle of
-//     a change, or with a member already dead, may first need a timeout
-//     that has nothing to do with this fault.
+//     same REG as its last one, and all of them could reach each other. A
+//     ring in the middle of a change, or with a member already dead or cut
+//     off, may first need a timeout that has nothing to do with this fault;
+//   - for L4, the network after the instant is made of groups alone (no
+//     cut in force), and the change did not both split and merge running
+//     nodes (see splitAndMerged).
 //
 // Others are counted as skipped in Stats.
 
@@ -43,9 +46,9 @@ func (c *checker) checkTimed(b Bounds) {
 			c.checkGone(fs, i, "L2", "crashed", b.CrashNs, end, &c.stats.Crash)
 		case EventLeave:
 			c.checkGone(fs, i, "L3", "left", b.LeaveNs, end, &c.stats.Leave)
-		case EventPartition, EventHeal:
-			if !lastNetAt(fs, i) {
-				continue // the last one at this instant stands for them all
+		case EventPartition, EventHeal, EventCut:
+			if !lastNetAt(fs, i) || !groupsSetAt(fs, i) {
+				continue // one instance per instant, and a cut alone is none
 			}
 			c.checkConverged(fs, i, b.MergeNs, end, &c.stats.Merge)
 		}
@@ -93,6 +96,16 @@ func lastNetAt(fs []fault, i int) bool {
 	return true
 }
 
+// groupsSetAt reports whether a partition or heal comes at fs[i]'s instant.
+func groupsSetAt(fs []fault, i int) bool {
+	for j := i; j >= 0 && fs[j].at == fs[i].at; j-- {
+		if fs[j].kind == EventPartition || fs[j].kind == EventHeal {
+			return true
+		}
+	}
+	return false
+}
+
 // checkGone is L2 (a crash) and L3 (a leave): every member of the stable
 // ring the node left that stays up installs, within the bound, a REG
 // without it.
@@ -130,7 +143,7 @@ func (c *checker) checkGone(fs []fault, i int, inv, what string, bound, end int6
 		}
 		m := &c.nodes[mi]
 		l := m.upBefore(t)
-		if l == nil || !ns.together(x.id, id) {
+		if l == nil {
 			tally.Skipped++
 			return
 		}
@@ -141,6 +154,10 @@ func (c *checker) checkGone(fs []fault, i int, inv, what string, bound, end int6
 		if l.to > t { // not gone at the same instant itself
 			survivors = append(survivors, survivor{m, l.inc})
 		}
+	}
+	if !ns.allTogether(ring.Members) {
+		tally.Skipped++ // the ring was already torn by the network
+		return
 	}
 	without := func(r *Event) bool { return !contains(r.Members, x.id) }
 	missing := survivors[:0]
@@ -180,6 +197,10 @@ func (c *checker) checkConverged(fs []fault, i int, bound, end int64, tally *Tal
 		return
 	}
 	ns := c.net(t)
+	if len(ns.cuts) > 0 || c.splitAndMerged(c.net(t-1), ns, t) {
+		tally.Skipped++
+		return
+	}
 	type member struct {
 		n   *node
 		inc int32
@@ -249,6 +270,32 @@ func (c *checker) checkConverged(fs []fault, i int, bound, end int64, tally *Tal
 	for _, m := range misses {
 		c.rep.add("L4", m.node, 0, "%s", m.detail)
 	}
+}
+
+// splitAndMerged reports whether going from network before to after, at
+// t, both separates two running nodes and brings two together. Such a
+// change is not checked: nodes coming from different rings do not adopt
+// each other's fail sets (§3.4 rule 5), so each side needs its own
+// consensus timeout to drop the lost nodes while the others already gather
+// with it, and attempts can fail on one another a number of times the
+// spec does not bound. A pure split is crash detection and a pure merge
+// is §4.4's L4; both are checked.
+func (c *checker) splitAndMerged(before, after netState, t int64) bool {
+	var ids []uint32
+	for i := range c.nodes {
+		if c.nodes[i].upAfter(t) != nil {
+			ids = append(ids, c.nodes[i].id)
+		}
+	}
+	split, merged := false, false
+	for i, a := range ids {
+		for _, b := range ids[i+1:] {
+			was, is := before.together(a, b), after.together(a, b)
+			split = split || was && !is
+			merged = merged || !was && is
+		}
+	}
+	return split && merged
 }
 
 // regWhere returns the first REG of incarnation inc installed in

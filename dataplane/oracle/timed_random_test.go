@@ -7,10 +7,11 @@ import (
 )
 
 // genFaults builds the logs of a random run with many overlapping faults
-// (crashes, leaves, restarts — recorded and implied — partitions, heals)
-// in a model cluster that reacts to every fault alike: delay after it, the
-// nodes that are up and reach each other form one ring of exactly them,
-// unless another fault comes first and the wait starts over. Gaps between
+// (crashes, leaves, restarts — recorded and implied — partitions, one-way
+// cuts, heals) in a model cluster that reacts to every fault alike: delay
+// after it, the nodes that are up and in one group form one ring of
+// exactly them, unless another fault comes first and the wait starts
+// over. It lives with every one-way cut, as a ring may. Gaps between
 // faults are either short (inside every bound, often zero: simultaneous
 // faults) or long (past every bound), so both skipped and checked
 // instances occur.
@@ -64,7 +65,7 @@ func genFaults(rng *rand.Rand, b Bounds, delay func() int64) (*world, int64) {
 			settle(t + d)
 		}
 		t += gap
-		switch k := rng.IntN(12); {
+		switch k := rng.IntN(13); {
 		case k < 3 && len(up) > 0:
 			p := pick(up)
 			w.crash(p, t)
@@ -96,6 +97,8 @@ func genFaults(rng *rand.Rand, b Bounds, delay func() int64) (*world, int64) {
 				}
 			}
 			w.r.Partition(t, groups)
+		case k < 12:
+			w.r.Cut(t, pick(nodes), pick(nodes))
 		default:
 			groupOf = nil
 			w.r.Heal(t)

@@ -211,6 +211,54 @@ func TestTimedLiveness(t *testing.T) {
 			w.r.Partition(100, [][]uint32{{1, 2}, {3}})
 			return 9000
 		}, &testBounds, []string{"L4"}, 3, Stats{Merge: Tally{Checked: 1}}},
+		{"one-way cut the ring lives with", all123, func(w *world) int64 {
+			w.form(10, all123...)
+			w.r.Cut(100, 3, 1)
+			return 9000
+		}, &testBounds, nil, 0, Stats{}},
+		{"heal after a cut", all123, func(w *world) int64 {
+			w.form(10, all123...)
+			w.r.Cut(100, 3, 1)
+			w.r.Heal(3000)
+			return 9000
+		}, &testBounds, nil, 0, Stats{Merge: Tally{Checked: 1}}},
+		{"partition and cut at one instant", all123, func(w *world) int64 {
+			w.form(10, all123...)
+			w.r.Partition(100, [][]uint32{{1, 2}, {3}})
+			w.r.Cut(100, 2, 1)
+			return 9000
+		}, &testBounds, nil, 0, Stats{Merge: Tally{Skipped: 1}}},
+		{"crash in a ring torn by a cut", all123, func(w *world) int64 {
+			w.form(10, all123...)
+			w.r.Cut(100, 2, 1)
+			w.crash(3, 3000)
+			return 9000
+		}, &testBounds, nil, 0, Stats{Crash: Tally{Skipped: 1}}},
+		{"crash with a cut outside the ring", four, func(w *world) int64 {
+			w.form(10, 1, 2, 3)
+			w.form(10, 4)
+			w.r.Cut(100, 4, 1)
+			w.crash(3, 3000)
+			w.form(3500, 1, 2)
+			return 9000
+		}, &testBounds, nil, 0, Stats{Crash: Tally{Checked: 1}}},
+		{"partition that splits and merges is not checked", all123, func(w *world) int64 {
+			w.form(10, all123...)
+			w.r.Partition(100, [][]uint32{{1, 2}, {3}})
+			w.form(1500, 1, 2)
+			w.form(1500, 3)
+			w.r.Partition(3000, [][]uint32{{1}, {2, 3}}) // never converges
+			return 9000
+		}, &testBounds, nil, 0, Stats{Merge: Tally{Checked: 1, Skipped: 1}}},
+		{"partition that only merges is checked", four, func(w *world) int64 {
+			w.form(10, four...)
+			w.r.Partition(100, [][]uint32{{1}, {2}, {3, 4}})
+			w.form(1500, 1)
+			w.form(1500, 2)
+			w.form(1500, 3, 4)
+			w.r.Partition(3000, [][]uint32{{1, 2}, {3, 4}}) // never merges
+			return 9000
+		}, &testBounds, []string{"L4"}, 2, Stats{Merge: Tally{Checked: 2}}},
 		{"isolated node", all123, func(w *world) int64 {
 			w.form(10, all123...)
 			w.r.Partition(100, [][]uint32{{1, 2}})
@@ -337,6 +385,10 @@ func TestFaultLog(t *testing.T) {
 		{"node in two groups", func(l []Log, f []Event) ([]Log, []Event) {
 			return l, append(f, Event{Kind: EventPartition, Time: 9000, Groups: [][]uint32{{1, 2}, {2, 3}}})
 		}, []string{"LOG"}},
+		{"cut in a node log", func(l []Log, f []Event) ([]Log, []Event) {
+			l[1].Events = append(l[1].Events, Event{Kind: EventCut, Time: 9000, Link: [2]uint32{1, 2}})
+			return l, f
+		}, []string{"LOG"}},
 		{"crash while down", func(l []Log, f []Event) ([]Log, []Event) {
 			l[2].Events = append(l[2].Events, Event{Kind: EventCrash, Time: 9000})
 			return l, f
@@ -410,8 +462,10 @@ func TestRecorderFaults(t *testing.T) {
 	r.Heal(7)
 	r.Leave(2, 8)
 	r.Restart(2, 9)
+	r.Cut(10, 3, 1)
 	f := r.Faults()
-	if len(f) != 2 || f[0].Kind != EventPartition || f[0].Time != 5 || f[1].Kind != EventHeal || f[1].Time != 7 {
+	if len(f) != 3 || f[0].Kind != EventPartition || f[0].Time != 5 || f[1].Kind != EventHeal || f[1].Time != 7 ||
+		f[2].Kind != EventCut || f[2].Link != [2]uint32{3, 1} {
 		t.Fatalf("faults %+v", f)
 	}
 	if g := f[0].Groups; len(g) != 2 || !slices.Equal(g[0], []uint32{1, 3}) || !slices.Equal(g[1], []uint32{2}) {
@@ -421,7 +475,7 @@ func TestRecorderFaults(t *testing.T) {
 	if len(l.Events) != 2 || l.Events[0].Kind != EventLeave || l.Events[1].Kind != EventRestart || l.Events[1].Time != 9 {
 		t.Errorf("node 2 log %+v", l.Events)
 	}
-	for k, s := range map[EventKind]string{EventLeave: "LEAVE", EventRestart: "RESTART", EventPartition: "PARTITION", EventHeal: "HEAL"} {
+	for k, s := range map[EventKind]string{EventLeave: "LEAVE", EventRestart: "RESTART", EventPartition: "PARTITION", EventHeal: "HEAL", EventCut: "CUT"} {
 		if k.String() != s {
 			t.Errorf("%d.String() = %q", k, k.String())
 		}

@@ -47,7 +47,7 @@ func (c *checker) walk(ni int32) {
 			c.stop(n, &st, ev.Kind, ev.Time)
 			up = false
 			continue
-		case EventPartition, EventHeal:
+		case EventPartition, EventHeal, EventCut:
 			continue // misplaced, reported by index
 		}
 		if !up {

@@ -16,31 +16,6 @@ var (
 	flagSeed  = flag.Uint64("sim.seed", 1, "first seed of TestSeeds")
 )
 
-// seedOptions maps a seed to its scenario: 2..9 nodes, loss up to 20%,
-// a share of safe messages, sizes from a few bytes to several packets,
-// paced or back-to-back senders, and in a quarter of the seeds a small
-// window and receive queue so that flow control and the window guard bind.
-func seedOptions(seed uint64) Options {
-	losses := []float64{0, 0.05, 0.1, 0.2}
-	opt := Options{
-		Seed:            seed,
-		Nodes:           2 + int(seed%8),
-		MaxLoss:         losses[seed/8%4],
-		Messages:        300,
-		MaxMessageBytes: 16 << 10,
-		SafeFraction:    0.25,
-	}
-	switch seed / 32 % 4 {
-	case 1:
-		opt.SendGapNs = -1 // saturate: TRY_AGAIN back-pressure
-	case 2:
-		opt.WindowSize, opt.MaxMessages, opt.SortQueueSize = 12, 4, 64
-	case 3:
-		opt.SendGapNs, opt.SafeFraction = -1, 1
-	}
-	return opt
-}
-
 // TestSeeds is the simulation gate of `make test`: every seed must uphold
 // the EVS invariants of a stable ring, safe delivery, L1 and L5.
 func TestSeeds(t *testing.T) {
@@ -51,7 +26,7 @@ func TestSeeds(t *testing.T) {
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for seed := range seeds {
-				res := Run(seedOptions(seed))
+				res := Run(StableScenario(seed))
 				if !res.OK() {
 					mu.Lock()
 					failed = append(failed, res.String())
@@ -76,7 +51,7 @@ func TestSeeds(t *testing.T) {
 }
 
 func TestReplayIsDeterministic(t *testing.T) {
-	opt := seedOptions(12345)
+	opt := StableScenario(12345)
 	opt.MaxLoss = 0.2
 	a, b := Run(opt), Run(opt)
 	if !a.OK() {
@@ -92,7 +67,7 @@ func TestReplayIsDeterministic(t *testing.T) {
 }
 
 func TestLossyRunsRetransmit(t *testing.T) {
-	opt := seedOptions(7)
+	opt := StableScenario(7)
 	opt.Nodes, opt.MaxLoss = 5, 0.2
 	res := Run(opt)
 	if !res.OK() {
