@@ -47,7 +47,8 @@ type Bounds struct {
 //     is only heard at the next merge detect after that ring is installed
 //     (merge + round). One more merge period covers a lost MERGE_DETECT,
 //     and 2×token one aborted attempt as for crashes. The same bound
-//     serves a partition: the split side is a crash detection, well inside.
+//     serves a partition that only splits: that is a crash detection, well
+//     inside. (One that splits and merges at once is not checked.)
 func BoundsFor(tokenNs, consensusNs, joinNs, mergeNs int64, nodes int) Bounds {
 	round := int64(4+max(nodes, 1)) * joinNs
 	return Bounds{

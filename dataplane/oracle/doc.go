@@ -6,8 +6,9 @@
 //
 //   - the log model of §4.2 (Event, Log), extended with the faults the
 //     simulator injects: per node CRASH, LEAVE and RESTART, which separate
-//     incarnations, and cluster-wide PARTITION and HEAL in a fault log of
-//     their own; and a cheap Recorder the simulator appends to while it runs;
+//     incarnations, and cluster-wide PARTITION, one-way CUT and HEAL in a
+//     fault log of their own; and a cheap Recorder the simulator appends to
+//     while it runs;
 //   - Check (CheckStats), which replays every log once and reports each
 //     broken safety invariant (E1–E15 of §4.3, plus SAFE for messages
 //     submitted with the safe guarantee) and, when the run allows it, the

@@ -10,9 +10,9 @@ import (
 // (L2), a leave (L3), a partition or heal (L4; a one-way cut never is). An
 // instance is judged only when the run lets it be judged fairly:
 //
-//   - no other fault — a start, stop, partition, cut or heal anywhere — comes in
-//     the window [fault, fault + bound], since any of them may rightly
-//     delay the expected ring. Faults before the window are not looked at:
+//   - no other fault — a start, stop, partition, cut or heal anywhere —
+//     comes in the window [fault, fault + bound], since any of them may
+//     rightly delay the expected ring. Faults before the window are not looked at:
 //     the bounds leave room for finishing the work they started. For L2
 //     and L3, faults of the same kind at the same instant (two nodes
 //     crashing together) count as one. L4 takes in every fault at its
@@ -27,6 +27,7 @@ import (
 //     same REG as its last one, and all of them could reach each other. A
 //     ring in the middle of a change, or with a member already dead or cut
 //     off, may first need a timeout that has nothing to do with this fault;
+//     and no one-way cut was in force anywhere;
 //   - for L4, the network after the instant is made of groups alone (no
 //     cut in force), and the change did not both split and merge running
 //     nodes (see splitAndMerged).
@@ -86,7 +87,8 @@ func quiet(fs []fault, i int, deadline int64, same func(*fault) bool) bool {
 	return true
 }
 
-// lastNetAt reports whether fs[i] is the last partition or heal at its instant.
+// lastNetAt reports whether fs[i] is the last partition, cut or heal at its
+// instant.
 func lastNetAt(fs []fault, i int) bool {
 	for j := i + 1; j < len(fs) && fs[j].at == fs[i].at; j++ {
 		if fs[j].node < 0 {
@@ -115,8 +117,8 @@ func (c *checker) checkGone(fs []fault, i int, inv, what string, bound, end int6
 	}
 	f := &fs[i]
 	t, deadline := f.at, f.at+bound
-	cut := min(deadline, end) // judged here, if what is expected came by then
-	if !quiet(fs, i, cut, func(g *fault) bool { return g.kind == f.kind }) {
+	judge := min(deadline, end) // judged here if what is expected came by then
+	if !quiet(fs, i, judge, func(g *fault) bool { return g.kind == f.kind }) {
 		tally.Skipped++
 		return
 	}
@@ -155,14 +157,17 @@ func (c *checker) checkGone(fs []fault, i int, inv, what string, bound, end int6
 			survivors = append(survivors, survivor{m, l.inc})
 		}
 	}
-	if !ns.allTogether(ring.Members) {
-		tally.Skipped++ // the ring was already torn by the network
+	if !ns.allTogether(ring.Members) || len(ns.cuts) > 0 {
+		// The ring was already torn by the network, or a one-way cut
+		// anywhere draws its survivors into rounds with nodes that
+		// cannot hear them back: no bound follows from the timers.
+		tally.Skipped++
 		return
 	}
 	without := func(r *Event) bool { return !contains(r.Members, x.id) }
 	missing := survivors[:0]
 	for _, s := range survivors {
-		if s.n.regWhere(s.inc, t, cut, without) == nil {
+		if s.n.regWhere(s.inc, t, judge, without) == nil {
 			missing = append(missing, s)
 		}
 	}
@@ -191,8 +196,8 @@ func (c *checker) checkConverged(fs []fault, i int, bound, end int64, tally *Tal
 	}
 	f := &fs[i]
 	t, deadline := f.at, f.at+bound
-	cut := min(deadline, end) // judged here, if what is expected came by then
-	if !quiet(fs, i, cut, func(*fault) bool { return true }) {
+	judge := min(deadline, end) // judged here if what is expected came by then
+	if !quiet(fs, i, judge, func(*fault) bool { return true }) {
 		tally.Skipped++
 		return
 	}
@@ -242,14 +247,14 @@ func (c *checker) checkConverged(fs []fault, i int, bound, end int64, tally *Tal
 		// The ring they should all be in: the first complete one.
 		var ref *Event
 		for _, m := range g {
-			if r := m.n.regIn(m.inc, cut); r != nil && complete(r) {
+			if r := m.n.regIn(m.inc, judge); r != nil && complete(r) {
 				ref = r
 				break
 			}
 		}
 		for _, m := range g {
 			head := fmt.Sprintf("%s at t=%d: nodes %v reach each other, but by t=%d (bound %d ns)", cause, t, want, deadline, bound)
-			switch r := m.n.regIn(m.inc, cut); {
+			switch r := m.n.regIn(m.inc, judge); {
 			case r == nil:
 				misses = append(misses, miss{m.n.id, fmt.Sprintf("%s there is no REG here; %s",
 					head, m.n.late(m.inc, t, deadline, complete))})

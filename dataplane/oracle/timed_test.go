@@ -234,14 +234,17 @@ func TestTimedLiveness(t *testing.T) {
 			w.crash(3, 3000)
 			return 9000
 		}, &testBounds, nil, 0, Stats{Crash: Tally{Skipped: 1}}},
-		{"crash with a cut outside the ring", four, func(w *world) int64 {
+		// A one-way cut anywhere can draw the survivors into rounds with the
+		// node that cannot hear them back (the simulator saw a leave take
+		// 1.2 bounds so): no timer-derived bound applies.
+		{"crash with a cut outside the ring is not checked", four, func(w *world) int64 {
 			w.form(10, 1, 2, 3)
 			w.form(10, 4)
 			w.r.Cut(100, 4, 1)
 			w.crash(3, 3000)
 			w.form(3500, 1, 2)
 			return 9000
-		}, &testBounds, nil, 0, Stats{Crash: Tally{Checked: 1}}},
+		}, &testBounds, nil, 0, Stats{Crash: Tally{Skipped: 1}}},
 		{"partition that splits and merges is not checked", all123, func(w *world) int64 {
 			w.form(10, all123...)
 			w.r.Partition(100, [][]uint32{{1, 2}, {3}})

@@ -91,19 +91,20 @@ func (g *stackGlue) TokenSent() {}
 // Cluster is a simulated cluster. It is driven by Run, RunFaults, or
 // Start/Send/Drain.
 type Cluster struct {
-	opt    Options
-	rng    *rand.Rand
-	now    int64
-	order  uint64
-	nodes  []*simNode
-	links  [][]LinkFaults
-	reach  [][]bool // reach[i][j]: frames from i arrive at j (partitions)
-	heap   eventHeap
-	pool   framePool
-	rec    *oracle.Recorder
-	store  *totem.MemoryStore
-	plan   []fault
-	events int
+	opt     Options
+	rng     *rand.Rand
+	now     int64
+	order   uint64
+	nodes   []*simNode
+	links   [][]LinkFaults
+	reach   [][]bool // reach[i][j]: frames from i arrive at j (partitions)
+	heap    eventHeap
+	pool    framePool
+	rec     *oracle.Recorder
+	store   *totem.MemoryStore
+	plan    []fault
+	events  int
+	confLog []string // scripts: configuration changes since the last command
 
 	heldBy     []uint32
 	toSend     int // messages in all quotas

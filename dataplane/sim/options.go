@@ -92,14 +92,16 @@ func (o *Options) Defaults() {
 	if o.Timers == (totem.Timers{}) {
 		o.Timers = SimTimers(o.Nodes)
 	}
+	if o.Membership && o.FaultWindowNs == 0 {
+		o.FaultWindowNs = 20 * 1_000_000_000
+	}
 	if o.LimitNs == 0 {
-		o.LimitNs = 600 * 1_000_000_000
+		// Long enough to converge after the last fault, which comes at
+		// the end of the fault window.
+		o.LimitNs = 600*1_000_000_000 + o.FaultWindowNs
 	}
 	if o.MaxEvents == 0 {
 		o.MaxEvents = 20_000_000
-	}
-	if o.Membership && o.FaultWindowNs == 0 {
-		o.FaultWindowNs = 20 * 1_000_000_000
 	}
 }
 

@@ -19,6 +19,7 @@ type Result struct {
 	Stats      []totem.Stats
 	Failures   []string // liveness, integrity and harness failures
 	Violations []oracle.Violation
+	Timed      oracle.Stats // RunFaults: L2–L4 instances checked and skipped
 }
 
 // OK reports whether the run upheld every checked property.

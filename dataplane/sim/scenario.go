@@ -29,20 +29,28 @@ func StableScenario(seed uint64) Options {
 }
 
 // FaultScenario is a seed's membership run (RunFaults): 2..9 nodes that
-// form their rings themselves, 0..maxFaults faults over 20 s of virtual
-// time, loss up to 20%, clock skew up to 5%, a quarter of the messages
-// safe. Messages stay within one packet: see the README on fragments that
-// span a configuration change.
+// form their rings themselves, 0..maxFaults faults, loss up to 20%, clock
+// skew up to 5%, a quarter of the messages safe. Half the seeds crowd their
+// faults into 20 s of virtual time (faults overlap, membership churns);
+// the other half space them a minute apart, so that the oracle can time
+// each recovery (L2–L4). Messages stay within one packet: see the README on
+// fragments that span a configuration change.
 func FaultScenario(seed uint64, maxFaults int) Options {
 	nodes := 2 + int(seed%8)
+	faults := int(seed / 32 % uint64(maxFaults+1))
+	window := int64(20e9)
+	if seed/4%2 == 1 {
+		window = int64(faults+1) * 60e9
+	}
 	return Options{
+		FaultWindowNs:   window,
 		Seed:            seed,
 		Nodes:           nodes,
 		MaxLoss:         []float64{0, 0.05, 0.1, 0.2}[seed/8%4],
 		Messages:        120,
 		MaxMessageBytes: 1024,
 		SafeFraction:    0.25,
-		Faults:          int(seed / 32 % uint64(maxFaults+1)),
+		Faults:          faults,
 		MaxSkew:         0.05,
 		Timers:          SimTimers(nodes),
 	}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/gorosync/gorosync/dataplane/oracle"
 	"github.com/gorosync/gorosync/dataplane/totem"
@@ -96,8 +97,12 @@ func seqBefore(a, b uint32) bool { return int32(a-b) < 0 }
 
 func (c *Cluster) onConf(nd *simNode, cc *totem.ConfChange) {
 	if c.opt.Trace != nil {
-		c.opt.Trace("t=%8.3fms node %d %s ring %d.%d members %v left %v joined %v",
-			float64(c.now)/1e6, nd.id, cc.Kind, cc.Ring.Rep, cc.Ring.Seq, cc.Members, cc.Left, cc.Joined)
+		c.opt.Trace("t=%8.3fms node %d %s ring %s members %v left %v joined %v",
+			float64(c.now)/1e6, nd.id, cc.Kind, cc.Ring, cc.Members, cc.Left, cc.Joined)
+	}
+	if c.confLog != nil {
+		c.confLog = append(c.confLog, fmt.Sprintf("n%d %s %s members %v left %v joined %v",
+			nd.id, cc.Kind, cc.Ring, cc.Members, cc.Left, cc.Joined))
 	}
 	for _, id := range cc.Left {
 		nd.asm.Forget(id)

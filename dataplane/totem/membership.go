@@ -24,12 +24,17 @@ type membership struct {
 	oldARU, oldHighSeq uint32
 	splitDelivered     uint32 // highest old-ring seq any transitional member delivered
 	originatedToken    bool
-	setRetransFlg      bool
-	receivedFlg        bool
-	retransFlgCount    uint32
-	rotationCounter    uint32
-	installSeq         uint32
-	lastProc, lastFail []uint32 // scratch for decoded JOIN lists
+	// completedCommit is the completed commit token we passed on entering
+	// RECOVERY; successorRecovering turns true once the ORF token came
+	// round (our successor has the commit token then).
+	completedCommit     []byte
+	successorRecovering bool
+	recoveryTokens      int
+	setRetransFlg       bool
+	receivedFlg         bool
+	retransFlgCount     uint32
+	rotationCounter     uint32
+	installSeq          uint32
 }
 
 // gatherEnter (re)enters GATHER: multicast our JOIN, (re)start the join and

@@ -353,6 +353,9 @@ func (n *Node) Tick(now int64) {
 // retransmitToken resends the last token and re-arms the retransmit timer
 // (also how a hold cancel lets a held token go).
 func (n *Node) retransmitToken() {
+	if n.state == StateRecovery && !n.memb.successorRecovering && len(n.memb.completedCommit) > 0 {
+		n.emitCopy(n.next, n.memb.completedCommit)
+	}
 	n.sendLastToken()
 	n.stats.TokenRetransmits++
 	n.retransmitAt = n.now + n.cfg.Timers.TokenRetransmitNs

@@ -14,6 +14,8 @@ func (n *Node) recoveryEnter(c *wire.CommitToken) {
 	n.recoveryQ.reset(0, &n.bufs)
 	n.retransQ.clear()
 	n.sendCommitToken(c) // on to our successor, for its second rotation
+	m.completedCommit = append(m.completedCommit[:0], n.lastToken...)
+	m.successorRecovering, m.recoveryTokens = n.isRep, 0
 	n.myTokenSeq = ^uint32(0)
 
 	m.trans = m.trans[:0]
@@ -80,6 +82,17 @@ func (n *Node) queueOldRingMessages(lowRingARU uint32) {
 // (spec §3.7).
 func (n *Node) recoveryVisit(t *wire.OrfToken) {
 	m := &n.memb
+	// [DEVIATION] corosync keeps one retransmit copy, and the ORF token
+	// overwrites the commit token in it: if the completed commit token to
+	// our successor was lost, only the token timeout (and a new membership
+	// round) gets the ring going again. Until the ORF token has come round
+	// once (so our successor has it), we send the commit token ahead of it.
+	if m.recoveryTokens++; m.recoveryTokens >= 2 {
+		m.successorRecovering = true
+	}
+	if !m.successorRecovering {
+		n.emitCopy(n.next, m.completedCommit)
+	}
 	if n.retransQ.len() > 0 {
 		if t.RetransFlg == 0 {
 			t.RetransFlg, m.setRetransFlg = 1, true
