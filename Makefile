@@ -3,6 +3,7 @@ GO        ?= go
 SEED      ?= 1
 SEEDS     ?= 1000
 NODES     ?= 0
+FAULTS    ?= 8
 FUZZTIME  ?= 20s
 BIN       := bin
 
@@ -41,10 +42,11 @@ fuzz:
 demo:
 	$(GO) run ./cmd/gorosync-sim -demo -seed $(SEED) -nodes 3 -messages 3000 -max-size 1024
 
-# sim: SEEDS runs from SEED (NODES=0 varies 2..9 by seed); a failing seed
-# prints the line that replays it.
+# sim: SEEDS runs from SEED (NODES=0 varies 2..9 by seed) through membership
+# with up to FAULTS faults each (FAULTS=-1: on an agreed ring); a failing
+# seed prints the line that replays it, and the run prints seeds/s.
 sim:
-	$(GO) run ./cmd/gorosync-sim -seed $(SEED) -seeds $(SEEDS) -nodes $(NODES)
+	$(GO) run ./cmd/gorosync-sim -seed $(SEED) -seeds $(SEEDS) -nodes $(NODES) -faults $(FAULTS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

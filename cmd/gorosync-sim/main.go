@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorosync/gorosync/dataplane/sim"
+	"github.com/gorosync/gorosync/dataplane/totem"
 )
 
 func main() {
@@ -26,8 +27,12 @@ func main() {
 		demo     = flag.Bool("demo", false, "one verbose run: configuration changes, deliveries per node, rates")
 		faults   = flag.Int("faults", -1, "membership runs with this many random faults each (-1: stable ring, no membership; 0..: varied up to it by seed)")
 		trace    = flag.Bool("trace", false, "print configuration changes and faults of every run")
+		measure  = flag.Bool("measure", false, "measure failover and merge times and lossy throughput in virtual time (BENCHMARKS.md)")
 	)
 	flag.Parse()
+	if *measure {
+		os.Exit(runMeasure())
+	}
 	if *demo {
 		os.Exit(runDemo(*seed, *nodes, *loss, *messages, *maxSize, *safe))
 	}
@@ -36,7 +41,14 @@ func main() {
 		run = sim.RunFaults
 		scenario = func(s uint64) sim.Options { return sim.FaultScenario(s, *faults) }
 	}
-	os.Exit(runSeeds(*seed, *seeds, run, func(s uint64) sim.Options {
+	replay := func(s uint64) string {
+		line := fmt.Sprintf("make sim SEED=%d SEEDS=1 FAULTS=%d", s, *faults)
+		if *nodes > 0 {
+			line += fmt.Sprintf(" NODES=%d", *nodes)
+		}
+		return line
+	}
+	os.Exit(runSeeds(*seed, *seeds, run, replay, func(s uint64) sim.Options {
 		o := scenario(s)
 		override(&o, *nodes, *loss, *messages, *maxSize, *safe)
 		if *trace {
@@ -103,7 +115,7 @@ func runDemo(seed uint64, nodes int, loss float64, messages, maxSize int, safe f
 
 // runSeeds runs count seeds from first on every core, prints each failure
 // with the line that replays it, and the tally.
-func runSeeds(first uint64, count int, run func(sim.Options) sim.Result, opts func(uint64) sim.Options) int {
+func runSeeds(first uint64, count int, run func(sim.Options) sim.Result, replay func(uint64) string, opts func(uint64) sim.Options) int {
 	start := time.Now()
 	work := make(chan uint64)
 	var mu sync.Mutex
@@ -113,6 +125,7 @@ func runSeeds(first uint64, count int, run func(sim.Options) sim.Result, opts fu
 		wg.Go(func() {
 			for s := range work {
 				res := run(opts(s))
+				res.Replay = replay(s)
 				mu.Lock()
 				if res.OK() {
 					passed++
@@ -134,6 +147,53 @@ func runSeeds(first uint64, count int, run func(sim.Options) sim.Result, opts fu
 	fmt.Printf("%d passed, %d failed\n", passed, failed)
 	if failed > 0 {
 		return 1
+	}
+	return 0
+}
+
+// runMeasure prints the membership timings and lossy throughput that
+// BENCHMARKS.md records, in virtual time.
+func runMeasure() int {
+	fmt.Println("| token | coefficient | nodes | crash → new ring installed | partition heal → one ring (4 nodes) |")
+	fmt.Println("|---|---|---|---|---|")
+	for _, coef := range []int64{650, 0} {
+		for _, tokenMs := range []int64{3000, 300, 50} {
+			p := totem.DefaultTimerParams(3)
+			p.TokenMs, p.TokenCoefficientMs = tokenMs, coef
+			if tm := totem.TimersFor(p); tm.TokenRetransmitNs < 30e6 || tm.HoldNs < 14e6 {
+				fmt.Printf("| %d ms | %d ms | 3 | rejected, as by corosync: token_retransmit %d ms < 30 ms or hold %d ms < 14 ms | |\n",
+					tokenMs, coef, tm.TokenRetransmitNs/1e6, tm.HoldNs/1e6)
+				continue
+			}
+			crash, err := sim.MeasureCrash(3, totem.TimersFor(p), 21)
+			if err != nil {
+				fmt.Println(err)
+				return 1
+			}
+			p.Nodes = 4
+			merge, err := sim.MeasureMerge(4, totem.TimersFor(p), 21)
+			if err != nil {
+				fmt.Println(err)
+				return 1
+			}
+			fmt.Printf("| %d ms | %d ms | 3 | %s | %s |\n", tokenMs, coef, crash, merge)
+		}
+	}
+	fmt.Println()
+	fmt.Println("| token (token_retransmit) | loss per link | 1 KiB msgs/s (virtual) | mcast retransmissions |")
+	fmt.Println("|---|---|---|---|")
+	for _, tokenMs := range []int64{3000, 300} {
+		p := totem.DefaultTimerParams(3)
+		p.TokenMs = tokenMs
+		tm := totem.TimersFor(p)
+		for _, loss := range []float64{0, 0.01, 0.05} {
+			rate, retx, err := sim.MeasureThroughput(loss, tm, 1024, 20000)
+			if err != nil {
+				fmt.Println(err)
+				return 1
+			}
+			fmt.Printf("| %d ms (%d ms) | %.0f%% | %.0f | %d |\n", tokenMs, tm.TokenRetransmitNs/1e6, 100*loss, rate, retx)
+		}
 	}
 	return 0
 }

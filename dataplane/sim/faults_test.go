@@ -2,6 +2,7 @@ package sim
 
 import (
 	"flag"
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
@@ -20,6 +21,7 @@ func TestFaultSeeds(t *testing.T) {
 		wg.Go(func() {
 			for seed := range seeds {
 				res := RunFaults(FaultScenario(seed, 8))
+				res.Replay = fmt.Sprintf("make sim SEED=%d SEEDS=1 FAULTS=8", seed)
 				if !res.OK() {
 					mu.Lock()
 					failed = append(failed, res.String())

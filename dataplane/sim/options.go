@@ -155,3 +155,15 @@ func (o *Options) validate() error {
 	}
 	return nil
 }
+
+// quietLinks is a lossless network with delays in [minNs, maxNs].
+func quietLinks(n int, minNs, maxNs int64) [][]LinkFaults {
+	links := make([][]LinkFaults, n)
+	for i := range links {
+		links[i] = make([]LinkFaults, n)
+		for j := range links[i] {
+			links[i][j] = LinkFaults{DelayMinNs: minNs, DelayMaxNs: maxNs}
+		}
+	}
+	return links
+}

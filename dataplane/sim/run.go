@@ -20,6 +20,7 @@ type Result struct {
 	Failures   []string // liveness, integrity and harness failures
 	Violations []oracle.Violation
 	Timed      oracle.Stats // RunFaults: L2–L4 instances checked and skipped
+	Replay     string       // the command that replays this run, set by whoever chose the scenario
 }
 
 // OK reports whether the run upheld every checked property.
@@ -42,7 +43,9 @@ func (r *Result) String() string {
 		b.WriteString("\n  ")
 		b.WriteString(v.String())
 	}
-	fmt.Fprintf(&b, "\n  replay: make sim SEED=%d NODES=%d", r.Seed, r.Nodes)
+	if r.Replay != "" {
+		fmt.Fprintf(&b, "\n  replay: %s", r.Replay)
+	}
 	return b.String()
 }
 

@@ -27,6 +27,7 @@ func TestSeeds(t *testing.T) {
 		wg.Go(func() {
 			for seed := range seeds {
 				res := Run(StableScenario(seed))
+				res.Replay = fmt.Sprintf("make sim SEED=%d SEEDS=1 FAULTS=-1", seed)
 				if !res.OK() {
 					mu.Lock()
 					failed = append(failed, res.String())
@@ -106,7 +107,7 @@ func TestSteadyStateZeroAllocs(t *testing.T) {
 // size-byte messages back to back, warmed until it allocates nothing.
 func warmSaturatedRing(tb testing.TB, size int) *Cluster {
 	tb.Helper()
-	c, err := NewCluster(Options{Seed: 1, Nodes: 3, Links: quietLinks(3), FixedMessageBytes: size, SendGapNs: -1})
+	c, err := NewCluster(Options{Seed: 1, Nodes: 3, Links: quietLinks(3, 50_000, 50_000), FixedMessageBytes: size, SendGapNs: -1})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -117,18 +118,6 @@ func warmSaturatedRing(tb testing.TB, size int) *Cluster {
 		tb.Fatal(err)
 	}
 	return c
-}
-
-// quietLinks is a lossless network with 50 µs of delay on every link.
-func quietLinks(n int) [][]LinkFaults {
-	links := make([][]LinkFaults, n)
-	for i := range links {
-		links[i] = make([]LinkFaults, n)
-		for j := range links[i] {
-			links[i][j] = LinkFaults{DelayMinNs: 50_000, DelayMaxNs: 50_000}
-		}
-	}
-	return links
 }
 
 func TestMessageCorruptionIsDetected(t *testing.T) {
@@ -160,7 +149,7 @@ func TestMessageCorruptionIsDetected(t *testing.T) {
 // few rotations, not after the hold.
 func TestIdleRingAnswersWithinMilliseconds(t *testing.T) {
 	timers := totem.TimersFor(totem.DefaultTimerParams(3))
-	c, err := NewCluster(Options{Seed: 3, Nodes: 3, Links: quietLinks(3), FixedMessageBytes: 64, SendGapNs: 1000, Timers: timers})
+	c, err := NewCluster(Options{Seed: 3, Nodes: 3, Links: quietLinks(3, 50_000, 50_000), FixedMessageBytes: 64, SendGapNs: 1000, Timers: timers})
 	if err != nil {
 		t.Fatal(err)
 	}

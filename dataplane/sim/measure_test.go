@@ -1,0 +1,41 @@
+package sim
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gorosync/gorosync/dataplane/oracle"
+	"github.com/gorosync/gorosync/dataplane/totem"
+)
+
+// TestFailoverWithinBounds measures crash detection and partition merge
+// with corosync's default timers for 3 nodes and a short token, and holds
+// them to the oracle's bounds: a change that slows failover fails here.
+func TestFailoverWithinBounds(t *testing.T) {
+	for _, tokenMs := range []int64{3000, 300} {
+		p := totem.DefaultTimerParams(3)
+		p.TokenMs = tokenMs
+		timers := totem.TimersFor(p)
+		b := oracle.BoundsFor(timers.TokenNs, timers.ConsensusNs, timers.JoinNs, timers.MergeNs, 3)
+		crash, err := MeasureCrash(3, timers, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		merge, err := MeasureMerge(4, timers, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("token %d ms: crash → new ring %s; heal → merged ring %s", tokenMs, crash, merge)
+		if crash.Max > time.Duration(b.CrashNs) {
+			t.Errorf("token %d ms: crash detection took up to %v, bound %v", tokenMs, crash.Max, time.Duration(b.CrashNs))
+		}
+		// A crash cannot be detected before the token timeout: if it is,
+		// something else (not the protocol) formed the ring.
+		if crash.Min < time.Duration(timers.TokenNs) {
+			t.Errorf("token %d ms: crash detected after %v, before the token timeout %v", tokenMs, crash.Min, time.Duration(timers.TokenNs))
+		}
+		if merge.Max > time.Duration(b.MergeNs) {
+			t.Errorf("token %d ms: merge took up to %v, bound %v", tokenMs, merge.Max, time.Duration(b.MergeNs))
+		}
+	}
+}
