@@ -18,33 +18,8 @@ func (n *Node) recoveryEnter(c *wire.CommitToken) {
 	m.successorRecovering, m.recoveryTokens = n.isRep, 0
 	n.myTokenSeq = ^uint32(0)
 
-	m.trans = m.trans[:0]
-	m.splitDelivered = n.highDelivered
-	for i, id := range c.Addrs {
-		e := &c.Entries[i]
-		if setHas(n.members, id) && e.RingID == m.oldRing {
-			m.trans = append(m.trans, id)
-			if seqLT(m.splitDelivered, e.HighDelivered) {
-				m.splitDelivered = e.HighDelivered
-			}
-		}
-	}
-	m.deliverMembers = slices.Clone(m.trans)
-	lowRingARU := m.oldHighSeq
-	needed := false
-	for i, id := range c.Addrs {
-		if setHas(m.trans, id) && c.Entries[i].ReceivedFlg == 0 {
-			needed = true
-		}
-	}
-	if needed {
-		for i, id := range c.Addrs {
-			if setHas(m.trans, id) && seqLT(c.Entries[i].ARU, lowRingARU) {
-				lowRingARU = c.Entries[i].ARU
-			}
-		}
-		n.queueOldRingMessages(lowRingARU)
-	}
+	n.findTransitional(c)
+	n.queueRecovery(c)
 	n.myARU, n.highSeqReceived, n.aruCount, n.seqUnchanged = 0, 0, 0, 0
 	m.installSeq = 0
 	// [DEVIATION] corosync 3.1.7 resets these only after an installation.
@@ -57,6 +32,43 @@ func (n *Node) recoveryEnter(c *wire.CommitToken) {
 	n.state = StateRecovery
 	n.tokenLossAt = n.now + n.cfg.Timers.TokenNs
 	n.stats.RecoveryEntered++
+}
+
+// findTransitional derives the transitional membership — the new members
+// that come from our old ring — and the highest old-ring message any of them
+// delivered, which fixes where installation splits old-ring delivery.
+func (n *Node) findTransitional(c *wire.CommitToken) {
+	m := &n.memb
+	m.trans = m.trans[:0]
+	m.splitDelivered = n.highDelivered
+	for i, id := range c.Addrs {
+		e := &c.Entries[i]
+		if setHas(n.members, id) && e.RingID == m.oldRing {
+			m.trans = append(m.trans, id)
+			if seqLT(m.splitDelivered, e.HighDelivered) {
+				m.splitDelivered = e.HighDelivered
+			}
+		}
+	}
+	m.deliverMembers = slices.Clone(m.trans)
+}
+
+// queueRecovery queues the old-ring messages above the lowest aru of the
+// transitional members, unless every one of them received everything.
+func (n *Node) queueRecovery(c *wire.CommitToken) {
+	m := &n.memb
+	lowRingARU, needed := m.oldHighSeq, false
+	for i, id := range c.Addrs {
+		if setHas(m.trans, id) {
+			needed = needed || c.Entries[i].ReceivedFlg == 0
+			if seqLT(c.Entries[i].ARU, lowRingARU) {
+				lowRingARU = c.Entries[i].ARU
+			}
+		}
+	}
+	if needed {
+		n.queueOldRingMessages(lowRingARU)
+	}
 }
 
 // queueOldRingMessages wraps the old-ring messages above lowRingARU that we
