@@ -16,9 +16,20 @@ var (
 	flagSeed  = flag.Uint64("sim.seed", 1, "first seed of TestSeeds")
 )
 
-// TestSeeds is the simulation gate of `make test`: every seed must uphold
-// the EVS invariants of a stable ring, safe delivery, L1 and L5.
+// TestSeeds is the simulation gate of `make test` on agreed rings: every
+// seed must uphold the EVS invariants of a stable ring, safe delivery, L1
+// and L5.
 func TestSeeds(t *testing.T) {
+	runSeedsParallel(t, *flagSeeds, func(seed uint64) Result {
+		res := Run(StableScenario(seed))
+		res.Replay = fmt.Sprintf("make sim SEED=%d SEEDS=1 FAULTS=-1", seed)
+		return res
+	})
+}
+
+// runSeedsParallel runs count seeds from -sim.seed on every core and fails
+// the test with the first few failing runs, each with its replay line.
+func runSeedsParallel(t *testing.T, count int, run func(seed uint64) Result) {
 	seeds := make(chan uint64)
 	var mu sync.Mutex
 	var failed []string
@@ -26,9 +37,7 @@ func TestSeeds(t *testing.T) {
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for seed := range seeds {
-				res := Run(StableScenario(seed))
-				res.Replay = fmt.Sprintf("make sim SEED=%d SEEDS=1 FAULTS=-1", seed)
-				if !res.OK() {
+				if res := run(seed); !res.OK() {
 					mu.Lock()
 					failed = append(failed, res.String())
 					mu.Unlock()
@@ -36,7 +45,7 @@ func TestSeeds(t *testing.T) {
 			}
 		})
 	}
-	for i := range *flagSeeds {
+	for i := range count {
 		seeds <- *flagSeed + uint64(i)
 	}
 	close(seeds)
@@ -48,7 +57,7 @@ func TestSeeds(t *testing.T) {
 		}
 		t.Error(f)
 	}
-	t.Logf("%d seeds from %d: %d failed", *flagSeeds, *flagSeed, len(failed))
+	t.Logf("%d seeds from %d: %d failed", count, *flagSeed, len(failed))
 }
 
 func TestReplayIsDeterministic(t *testing.T) {
