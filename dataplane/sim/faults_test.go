@@ -18,3 +18,23 @@ func TestFaultSeeds(t *testing.T) {
 		return res
 	})
 }
+
+// TestTimedLivenessIsExercised makes sure the fault seeds really time
+// recoveries: over a few hundred seeds the oracle must have checked (not
+// just skipped) crashes, leaves and merges against their bounds.
+func TestTimedLivenessIsExercised(t *testing.T) {
+	var crash, leave, merge int
+	for seed := uint64(4); seed < 1200; seed += 8 { // seed/4 odd: spaced-out faults
+		res := RunFaults(FaultScenario(seed+2, 8))
+		if !res.OK() {
+			t.Fatal(res.String())
+		}
+		crash += res.Timed.Crash.Checked
+		leave += res.Timed.Leave.Checked
+		merge += res.Timed.Merge.Checked
+	}
+	t.Logf("checked against their bounds: %d crashes, %d leaves, %d merges", crash, leave, merge)
+	if crash == 0 || leave == 0 || merge == 0 {
+		t.Fatalf("L2–L4 went unchecked: %d crashes, %d leaves, %d merges", crash, leave, merge)
+	}
+}
