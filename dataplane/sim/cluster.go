@@ -20,7 +20,7 @@ type simNode struct {
 	idx    int
 	id     uint32
 	totem  *totem.Node
-	packer *totempg.Packer
+	sender *totempg.Resender
 	asm    *totempg.Assembler
 	glue   stackGlue
 	held   heldLog
@@ -69,7 +69,7 @@ func (k clock) global(local int64) int64 {
 // flushes the packing buffer.
 type stackGlue struct {
 	node   *totem.Node
-	packer *totempg.Packer
+	sender *totempg.Resender
 }
 
 func (g *stackGlue) SubmitPacket(packet []byte, safe bool) error {
@@ -82,9 +82,13 @@ func (g *stackGlue) SubmitPacket(packet []byte, safe bool) error {
 
 func (g *stackGlue) Avail() int { return g.node.Avail() }
 
+func (g *stackGlue) Queued() int { return g.node.Queued() }
+
+func (g *stackGlue) DropQueued() { g.node.DropQueued() }
+
 func (g *stackGlue) Signal() { g.node.Signal() }
 
-func (g *stackGlue) TokenReceived() { _ = g.packer.Flush() }
+func (g *stackGlue) TokenReceived() { _ = g.sender.Flush() }
 
 func (g *stackGlue) TokenSent() {}
 
@@ -179,12 +183,12 @@ func (c *Cluster) boot(nd *simNode) error {
 	if err != nil {
 		return err
 	}
-	p, err := totempg.NewPacker(totempg.PackerConfig{PacketSize: totempg.PacketSizeForNetMTU(c.opt.NetMTU), Sink: &nd.glue})
+	r, err := totempg.NewResender(totempg.PacketSizeForNetMTU(c.opt.NetMTU), &nd.glue)
 	if err != nil {
 		return err
 	}
-	nd.totem, nd.packer, nd.asm = t, p, totempg.NewAssembler()
-	nd.glue = stackGlue{node: t, packer: p}
+	nd.totem, nd.sender, nd.asm = t, r, totempg.NewAssembler()
+	nd.glue = stackGlue{node: t, sender: r}
 	nd.up, nd.tickAt = true, totem.NoDeadline
 	nd.life++
 	nd.sentLife, nd.selfDelivered = 0, 0
@@ -318,9 +322,20 @@ func (c *Cluster) dispatch(e event) {
 	}
 }
 
-// process carries out a node's Ready batch: frames onto the network,
-// deliveries through totempg to the application, and the next tick.
+// process carries out a node's Ready batches: frames onto the network,
+// deliveries through totempg to the application, and the next tick. Acting
+// on a batch can add to the next one (a delivery answered, cut messages
+// sent again), so it loops while there is more.
 func (c *Cluster) process(nd *simNode) {
+	for range 8 {
+		c.processBatch(nd)
+		if !nd.up || !nd.totem.HasReady() {
+			return
+		}
+	}
+}
+
+func (c *Cluster) processBatch(nd *simNode) {
 	r := nd.totem.Ready()
 	for _, f := range r.Frames {
 		if f.To == totem.Broadcast {

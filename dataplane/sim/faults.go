@@ -212,7 +212,7 @@ func (c *Cluster) converged() bool {
 	for _, nd := range c.nodes {
 		t := nd.totem
 		if !nd.up || t.State() != totem.StateOperational || t.RingID() != ring || len(t.Members()) != len(c.nodes) ||
-			nd.sent < nd.quota || nd.selfDelivered < nd.sentLife || t.Pending() > 0 || nd.packer.Pending() {
+			nd.sent < nd.quota || nd.selfDelivered < nd.sentLife || t.Pending() > 0 || nd.sender.Pending() {
 			return false
 		}
 	}

@@ -33,8 +33,8 @@ func StableScenario(seed uint64) Options {
 // skew up to 5%, a quarter of the messages safe. Half the seeds crowd their
 // faults into 20 s of virtual time (faults overlap, membership churns);
 // the other half space them a minute apart, so that the oracle can time
-// each recovery (L2–L4). Messages stay within one packet: see the README on
-// fragments that span a configuration change.
+// each recovery (L2–L4). A third of the seeds send messages of up to 16 KiB,
+// so that configuration changes cut fragmented messages.
 func FaultScenario(seed uint64, maxFaults int) Options {
 	nodes := 2 + int(seed%8)
 	faults := int(seed / 32 % uint64(maxFaults+1))
@@ -48,7 +48,7 @@ func FaultScenario(seed uint64, maxFaults int) Options {
 		Nodes:           nodes,
 		MaxLoss:         []float64{0, 0.05, 0.1, 0.2}[seed/8%4],
 		Messages:        120,
-		MaxMessageBytes: 1024,
+		MaxMessageBytes: []int{16 << 10, 1024, 1024}[seed%3],
 		SafeFraction:    0.25,
 		Faults:          faults,
 		MaxSkew:         0.05,

@@ -317,7 +317,7 @@ func (c *Cluster) stable() bool {
 			t := nd.totem
 			if t.State() != totem.StateOperational || t.RingID() != ring || !slices.Equal(t.Members(), up) ||
 				t.ReceivedThrough() != received || t.HighDelivered() != received ||
-				nd.sent < nd.quota || nd.selfDelivered < nd.sentLife || t.Pending() > 0 || nd.packer.Pending() {
+				nd.sent < nd.quota || nd.selfDelivered < nd.sentLife || t.Pending() > 0 || nd.sender.Pending() {
 				return false
 			}
 		}

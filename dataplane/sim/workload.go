@@ -21,7 +21,7 @@ func (c *Cluster) trySend(nd *simNode) {
 		id := msgID(nd.idx, nd.sent)
 		msg := nd.msgBuf[:size]
 		buildMessage(msg, id, safe)
-		err := nd.packer.Mcast(groupA, msg, safe)
+		err := nd.sender.Mcast(groupA, msg, safe)
 		if errors.Is(err, totempg.ErrTryAgain) {
 			c.schedule(event{at: c.now + retryGapNs, kind: evSend, node: int32(nd.idx)})
 			return
@@ -106,6 +106,14 @@ func (c *Cluster) onConf(nd *simNode, cc *totem.ConfChange) {
 	}
 	for _, id := range cc.Left {
 		nd.asm.Forget(id)
+	}
+	if cc.Kind == totem.Regular {
+		// Chains a change cut are sent again whole (totempg.Resender):
+		// partial assemblies from before it must go.
+		nd.asm.Reset()
+		if err := nd.sender.Restart(); err != nil && !errors.Is(err, totempg.ErrTryAgain) {
+			c.fail("node %d: restarting cut messages: %v", nd.id, err)
+		}
 	}
 	if c.rec != nil {
 		kind := oracle.Regular

@@ -254,6 +254,14 @@ func (n *Node) Signal() {
 // Avail is the number of free send-queue entries.
 func (n *Node) Avail() int { return n.sendQ.avail() }
 
+// Queued is the number of submitted messages not yet broadcast.
+func (n *Node) Queued() int { return n.sendQ.len() }
+
+// DropQueued forgets every submitted message not yet broadcast. The packing
+// layer calls it when a new ring is installed, to send again, whole, the
+// application messages that the change cut (totempg.Resender).
+func (n *Node) DropQueued() { n.sendQ.clear() }
+
 // Step processes one received frame. A malformed frame is counted and
 // returned as an error; it never changes protocol state.
 func (n *Node) Step(now int64, frame []byte) error {
@@ -487,4 +495,4 @@ func (n *Node) ReceivedThrough() uint32 { return n.myARU }
 func (n *Node) Released() uint32 { return n.regularQ.released }
 
 // Pending is the number of submitted messages not yet broadcast.
-func (n *Node) Pending() int { return n.sendQ.len() }
+func (n *Node) Pending() int { return n.Queued() }

@@ -103,6 +103,20 @@ func (a *Assembler) Forget(sender uint32) {
 	}
 }
 
+// Reset discards every partial assembly of every sender (both sets). A
+// node using a Resender calls it on each regular configuration change:
+// any chain still incomplete then was begun in an earlier ring, and its
+// sender sends the whole message again in the new one.
+func (a *Assembler) Reset() {
+	for _, set := range a.sets {
+		for sender, as := range set {
+			as.reset()
+			a.free = append(a.free, as)
+			delete(set, sender)
+		}
+	}
+}
+
 func (a *Assembler) get(sender uint32) *assembly {
 	set := a.sets[0]
 	if a.trans {

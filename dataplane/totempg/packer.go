@@ -208,6 +208,11 @@ func (p *Packer) send(m *message, safe bool) error {
 	if total > MaxMessageSize {
 		return ErrTooLarge
 	}
+	return p.admitAndPack(m, total, safe)
+}
+
+// admitAndPack packs m if the Sink has room for every packet it can cause.
+func (p *Packer) admitAndPack(m *message, total int, safe bool) error {
 	// corosync's admission estimate, byte_count / (net_mtu - 24) + 1, can
 	// undercount (a split tail is sent rather than staged); the dry run
 	// gives the exact number. Require both, which is never less than
@@ -336,6 +341,22 @@ func (p *Packer) submit(frag, cont uint8, count, dataLen int, safe bool) error {
 		binary.LittleEndian.PutUint16(b[PacketHeaderSize+2*i:], l)
 	}
 	return p.sink.SubmitPacket(b, safe)
+}
+
+// Reset drops everything staged and starts the next packet afresh (no
+// continuation): the Resender calls it when a configuration change cut a
+// chain, before it sends the cut messages again.
+func (p *Packer) Reset() {
+	p.abandon()
+	p.st.nextFrag = 1
+}
+
+// mcastRaw sends a message whose group header is already in front of its
+// payload (a message the Resender kept): one iovec, packed as corosync
+// packs one.
+func (p *Packer) mcastRaw(msg []byte, safe bool) error {
+	m := message{payload: msg, single: true}
+	return p.admitAndPack(&m, len(msg), safe)
 }
 
 // abandon drops everything staged after the Sink refused a packet in the
