@@ -169,6 +169,7 @@ func (c *Cluster) boot(nd *simNode) error {
 		MaxMessages:   c.opt.MaxMessages,
 		Hooks:         &nd.glue,
 		Store:         c.store,
+		Jitter:        c.rng.Int64N,
 	}
 	if c.rec != nil {
 		cfg.Observer = &nd.held

@@ -39,3 +39,27 @@ func TestFailoverWithinBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestHeartbeatDetectsCrashSooner: with heartbeat_failures_allowed the
+// node before the dead one notices the token did not come round after the
+// heartbeat period instead of the token timeout.
+func TestHeartbeatDetectsCrashSooner(t *testing.T) {
+	p := totem.DefaultTimerParams(3)
+	plain, err := MeasureCrash(3, totem.TimersFor(p), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.HeartbeatFailuresAllowed = 2 // 2 × 869 + 50 = 1788 ms < 3650 ms
+	hb := totem.TimersFor(p)
+	if hb.HeartbeatNs == 0 {
+		t.Fatal("heartbeat not derived")
+	}
+	beat, err := MeasureCrash(3, hb, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("crash → new ring: %s without heartbeat, %s with a %v heartbeat", plain, beat, time.Duration(hb.HeartbeatNs))
+	if beat.Max >= plain.Min {
+		t.Fatalf("heartbeat did not speed up detection: %s vs %s", beat, plain)
+	}
+}

@@ -111,11 +111,14 @@ func (o *Options) Defaults() {
 // stable; corosync's default of 4 would lose the token every few thousand
 // hops at that loss rate, which is the membership protocol's test, not
 // this one's.
-func SimTimers(nodes int) totem.Timers {
+func SimTimers(nodes int) totem.Timers { return totem.TimersFor(SimTimerParams(nodes)) }
+
+// SimTimerParams are the inputs of SimTimers, for scenarios that vary them.
+func SimTimerParams(nodes int) totem.TimerParams {
 	p := totem.DefaultTimerParams(nodes)
 	p.TokenMs = 1000
 	p.TokenRetransmitsBeforeLossConst = 30
-	return totem.TimersFor(p)
+	return p
 }
 
 // RandomLinks draws per-link faults from the seed: loss up to maxLoss,

@@ -17,6 +17,14 @@ type Timers struct {
 	JoinNs            int64 // JOIN resend period while gathering
 	ConsensusNs       int64 // consensus timeout
 	MergeNs           int64 // idle merge-detect period
+	// HeartbeatNs, when not 0, declares the token lost that long after
+	// this node forwarded it without the ring coming back (corosync's
+	// heartbeat_failures_allowed; off by default).
+	HeartbeatNs int64
+	// SendJoinNs, when not 0, delays each JOIN by a random time below it
+	// (corosync's send_join, for large rings; off by default). The random
+	// draw comes from Config.Jitter.
+	SendJoinNs int64
 }
 
 // TimerParams are the corosync.conf totem{} inputs of the timer derivation.
@@ -27,6 +35,9 @@ type TimerParams struct {
 	JoinMs                          int64 // default 50
 	MergeMs                         int64 // default 200
 	Nodes                           int   // nodes in the nodelist
+	HeartbeatFailuresAllowed        int64 // default 0: no heartbeat
+	MaxNetworkDelayMs               int64 // default 50
+	SendJoinMs                      int64 // default 0
 }
 
 // DefaultTimerParams returns corosync 3.1.7's defaults for a cluster of n nodes.
@@ -38,6 +49,7 @@ func DefaultTimerParams(nodes int) TimerParams {
 		JoinMs:                          50,
 		MergeMs:                         200,
 		Nodes:                           nodes,
+		MaxNetworkDelayMs:               50,
 	}
 }
 
@@ -53,14 +65,21 @@ func TimersFor(p TimerParams) Timers {
 	holdMs := int64(float64(retransmitMs)*0.8 - 10)
 	consensusMs := int64(1.2 * float64(tokenMs))
 	const ms = int64(1_000_000)
-	return Timers{
+	t := Timers{
 		TokenNs:           tokenMs * ms,
 		TokenRetransmitNs: retransmitMs * ms,
 		HoldNs:            holdMs * ms,
 		JoinNs:            p.JoinMs * ms,
 		ConsensusNs:       consensusMs * ms,
 		MergeNs:           p.MergeMs * ms,
+		SendJoinNs:        p.SendJoinMs * ms,
 	}
+	// The heartbeat only runs when it can fire before the token timeout
+	// would (spec §3.11).
+	if hb := p.HeartbeatFailuresAllowed*retransmitMs + p.MaxNetworkDelayMs; p.HeartbeatFailuresAllowed > 0 && hb < tokenMs {
+		t.HeartbeatNs = hb * ms
+	}
+	return t
 }
 
 // Hooks let the layer above act at the moments corosync gives its token
@@ -102,6 +121,10 @@ type Config struct {
 	SendQueueCapacity int // pending submissions (4 MiB / NetMTU)
 
 	Hooks Hooks
+	// Jitter(n) returns a random value in [0, n): the daemon passes a real
+	// random source, the simulator its seeded one. Needed only with
+	// Timers.SendJoinNs.
+	Jitter func(n int64) int64
 	// Observer, if set, is told of every message this node comes to hold
 	// (received, broadcast, or recovered). Tests and the simulator use it
 	// to judge safe delivery; the daemon leaves it nil.
@@ -193,6 +216,8 @@ func (c *Config) validate() error {
 	case c.Timers.TokenNs <= 0 || c.Timers.TokenRetransmitNs <= 0 || c.Timers.HoldNs <= 0 ||
 		c.Timers.JoinNs <= 0 || c.Timers.ConsensusNs <= 0 || c.Timers.MergeNs <= 0:
 		return bad("every timer must be positive")
+	case c.Timers.SendJoinNs > 0 && c.Jitter == nil:
+		return bad("send_join needs a Jitter source")
 	case c.SendQueueCapacity < 1:
 		return bad("send queue capacity %d", c.SendQueueCapacity)
 	}

@@ -46,7 +46,7 @@ func (n *Node) gatherEnter() {
 	n.stats.GatherEntered++
 	n.joinAt = n.now + n.cfg.Timers.JoinNs
 	n.consensusAt = n.now + n.cfg.Timers.ConsensusNs
-	n.tokenLossAt, n.retransmitAt, n.holdAt, n.mergeAt = NoDeadline, NoDeadline, NoDeadline, NoDeadline
+	n.tokenLossAt, n.retransmitAt, n.holdAt, n.mergeAt, n.heartbeatAt = NoDeadline, NoDeadline, NoDeadline, NoDeadline, NoDeadline
 	// Consensus restarts before our JOIN goes out: our own copy may
 	// complete it, and only votes for these sets may count.
 	n.memb.consensus = append(n.memb.consensus[:0], n.id)
@@ -54,7 +54,19 @@ func (n *Node) gatherEnter() {
 	n.sendJoin()
 }
 
+// sendJoin multicasts our JOIN now, or — with send_join — after a random
+// delay, so that the JOINs of a large ring do not all arrive at once.
 func (n *Node) sendJoin() {
+	if n.cfg.Timers.SendJoinNs <= 0 {
+		n.sendJoinNow()
+		return
+	}
+	if n.joinSendAt == NoDeadline {
+		n.joinSendAt = n.now + n.cfg.Jitter(n.cfg.Timers.SendJoinNs)
+	}
+}
+
+func (n *Node) sendJoinNow() {
 	join := wire.Join{
 		Header:     wire.Header{Type: wire.TypeJoin, NodeID: n.id},
 		SystemFrom: n.id,

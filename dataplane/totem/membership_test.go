@@ -150,3 +150,43 @@ func TestRingSeqPersistsAcrossRestart(t *testing.T) {
 		}
 	}
 }
+
+func TestSendJoinDelaysEveryJoin(t *testing.T) {
+	timers := TimersFor(DefaultTimerParams(2))
+	timers.SendJoinNs = 100e6
+	n, err := New(Config{NodeID: 2, Timers: timers, Jitter: func(max int64) int64 { return max * 2 / 5 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(0); err != nil {
+		t.Fatal(err)
+	}
+	if rd := n.Ready(); len(rd.Frames) != 0 || rd.Deadline != 40e6 {
+		t.Fatalf("at start: %d frames, deadline %d; want the JOIN held back to 40 ms", len(rd.Frames), rd.Deadline)
+	}
+	n.Advance()
+	n.Tick(40e6)
+	rd := n.Ready()
+	// The JOIN goes out; alone, the node then commits to its singleton.
+	if len(rd.Frames) == 0 || rd.Frames[0].Data[3] != byte(wire.TypeJoin) {
+		t.Fatalf("after the jitter: %d frames, none a JOIN first", len(rd.Frames))
+	}
+	if _, err := New(Config{NodeID: 2, Timers: timers}); err == nil {
+		t.Fatal("send_join without a jitter source was accepted")
+	}
+}
+
+func TestHeartbeatTimerDerivation(t *testing.T) {
+	p := DefaultTimerParams(2)
+	if TimersFor(p).HeartbeatNs != 0 {
+		t.Fatal("heartbeat on by default")
+	}
+	p.HeartbeatFailuresAllowed = 3 // 3 × 714 + 50 = 2192 ms < 3000 ms
+	if got := TimersFor(p).HeartbeatNs; got != 2192e6 {
+		t.Fatalf("heartbeat %d ms, want 2192", got/1e6)
+	}
+	p.HeartbeatFailuresAllowed = 5 // 5 × 714 + 50 > 3000: corosync turns it off
+	if TimersFor(p).HeartbeatNs != 0 {
+		t.Fatal("a heartbeat slower than the token timeout was kept")
+	}
+}

@@ -82,6 +82,7 @@ type Node struct {
 
 	tokenLossAt, retransmitAt, holdAt int64
 	joinAt, consensusAt, mergeAt      int64
+	heartbeatAt, joinSendAt           int64
 
 	// Scratch decode targets, reused so that Step allocates nothing.
 	tok    wire.OrfToken
@@ -127,6 +128,7 @@ func New(cfg Config) (*Node, error) {
 func (n *Node) disarmTimers() {
 	n.tokenLossAt, n.retransmitAt, n.holdAt = NoDeadline, NoDeadline, NoDeadline
 	n.joinAt, n.consensusAt, n.mergeAt = NoDeadline, NoDeadline, NoDeadline
+	n.heartbeatAt, n.joinSendAt = NoDeadline, NoDeadline
 }
 
 // successor is the member after id in ascending order, wrapping around.
@@ -346,14 +348,20 @@ func (n *Node) Tick(now int64) {
 			n.joinAt = now + n.cfg.Timers.JoinNs
 		}
 	}
+	if now >= n.joinSendAt {
+		n.joinSendAt = NoDeadline
+		if n.state == StateGather || n.state == StateCommit {
+			n.sendJoinNow()
+		}
+	}
 	if now >= n.consensusAt {
 		n.consensusAt = NoDeadline
 		if n.state == StateGather {
 			n.consensusTimeout()
 		}
 	}
-	if now >= n.tokenLossAt {
-		n.tokenLossAt = NoDeadline
+	if now >= n.tokenLossAt || now >= n.heartbeatAt {
+		n.tokenLossAt, n.heartbeatAt = NoDeadline, NoDeadline
 		n.tokenLost()
 	}
 }
@@ -409,7 +417,7 @@ func (n *Node) Ready() *Ready {
 
 // Deadline is the next time Tick must be called; NoDeadline if none.
 func (n *Node) Deadline() int64 {
-	return min(n.tokenLossAt, n.retransmitAt, n.holdAt, n.joinAt, n.consensusAt, n.mergeAt)
+	return min(n.tokenLossAt, n.retransmitAt, n.holdAt, n.joinAt, n.consensusAt, n.mergeAt, n.heartbeatAt, n.joinSendAt)
 }
 
 // HasReady reports whether the batch holds anything to act on.

@@ -58,6 +58,11 @@ func (n *Node) onToken(t *wire.OrfToken) {
 	if n.isRep && n.tokenHeld {
 		n.holdAt = n.now + n.cfg.Timers.HoldNs
 	}
+	// The heartbeat runs while the token is on its way round (spec §3.11).
+	n.heartbeatAt = NoDeadline
+	if forward && n.cfg.Timers.HeartbeatNs > 0 {
+		n.heartbeatAt = n.now + n.cfg.Timers.HeartbeatNs
+	}
 	if n.cfg.Hooks != nil {
 		n.cfg.Hooks.TokenSent()
 	}
