@@ -185,7 +185,7 @@ func (c *checker) index(logs []Log) {
 					c.rep.add("LOG", l.Node, 0, "event %d: unknown configuration kind %d", e, ev.Conf)
 				}
 			case EventCrash, EventLeave, EventRestart:
-			case EventPartition, EventHeal, EventCut:
+			case EventPartition, EventHeal, EventCut, EventDisturb:
 				c.rep.add("LOG", l.Node, 0, "event %d: %v belongs in the fault log (Options.Faults), not a node's", e, ev.Kind)
 			default:
 				c.rep.add("LOG", l.Node, ev.MsgID, "event %d: unknown event kind %d", e, ev.Kind)

@@ -156,6 +156,9 @@ func (c *checker) indexFaults() {
 				}
 			}
 			c.netStates = append(c.netStates, netState{at: ev.Time, groupOf: g})
+		case EventDisturb:
+			// changes no network state; faults() lists it so that no
+			// timed check spans it
 		default:
 			c.rep.add("LOG", 0, 0, "fault %d: %v does not belong in the fault log", i, ev.Kind)
 		}
@@ -189,7 +192,7 @@ func (c *checker) faults() []fault {
 	}
 	for i := range c.opt.Faults {
 		ev := &c.opt.Faults[i]
-		if ev.Kind == EventPartition || ev.Kind == EventHeal || ev.Kind == EventCut {
+		if ev.Kind == EventPartition || ev.Kind == EventHeal || ev.Kind == EventCut || ev.Kind == EventDisturb {
 			fs = append(fs, fault{at: ev.Time, kind: ev.Kind, node: -1})
 		}
 	}

@@ -65,6 +65,10 @@ const (
 	// it (retransmissions come from other nodes) or fall apart, so it sets
 	// no expectation of its own, and no timed check spans it.
 	EventCut
+	// EventDisturb (fault log): the network misbehaved for a while without
+	// changing who reaches whom (a burst of loss). It sets no expectation
+	// and changes no network state, but no timed check spans it.
+	EventDisturb
 )
 
 func (k EventKind) String() string {
@@ -87,6 +91,8 @@ func (k EventKind) String() string {
 		return "HEAL"
 	case EventCut:
 		return "CUT"
+	case EventDisturb:
+		return "DISTURB"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }

@@ -147,6 +147,12 @@ func (r *Recorder) Cut(time int64, from, to uint32) {
 	r.faults = append(r.faults, Event{Kind: EventCut, Time: time, Link: [2]uint32{from, to}})
 }
 
+// Disturb records a passing disturbance of the network (a burst of loss):
+// timed liveness is not judged across it.
+func (r *Recorder) Disturb(time int64) {
+	r.faults = append(r.faults, Event{Kind: EventDisturb, Time: time})
+}
+
 // Heal records that from time on every node reaches every other.
 func (r *Recorder) Heal(time int64) {
 	r.faults = append(r.faults, Event{Kind: EventHeal, Time: time})

@@ -32,6 +32,13 @@ func TestTimedLiveness(t *testing.T) {
 			w.form(1101, 1, 2)
 			return 5000
 		}, &testBounds, []string{"L2"}, 2, Stats{Crash: Tally{Checked: 1}}},
+		{"crash, new ring late after a loss burst is not judged", all123, func(w *world) int64 {
+			w.form(10, all123...)
+			w.crash(3, 100)
+			w.r.Disturb(600)
+			w.form(1101, 1, 2)
+			return 5000
+		}, &testBounds, nil, 0, Stats{Crash: Tally{Skipped: 1}}},
 		{"crash, never detected", all123, func(w *world) int64 {
 			w.form(10, all123...)
 			w.crash(3, 100)

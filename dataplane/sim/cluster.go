@@ -95,20 +95,21 @@ func (g *stackGlue) TokenSent() {}
 // Cluster is a simulated cluster. It is driven by Run, RunFaults, or
 // Start/Send/Drain.
 type Cluster struct {
-	opt     Options
-	rng     *rand.Rand
-	now     int64
-	order   uint64
-	nodes   []*simNode
-	links   [][]LinkFaults
-	reach   [][]bool // reach[i][j]: frames from i arrive at j (partitions)
-	heap    eventHeap
-	pool    framePool
-	rec     *oracle.Recorder
-	store   *totem.MemoryStore
-	plan    []fault
-	events  int
-	confLog []string // scripts: configuration changes since the last command
+	opt       Options
+	rng       *rand.Rand
+	now       int64
+	order     uint64
+	nodes     []*simNode
+	links     [][]LinkFaults
+	reach     [][]bool // reach[i][j]: frames from i arrive at j (partitions)
+	heap      eventHeap
+	pool      framePool
+	rec       *oracle.Recorder
+	store     *totem.MemoryStore
+	plan      []fault
+	events    int
+	burstLoss float64  // extra loss on every link during a loss burst
+	confLog   []string // scripts: configuration changes since the last command
 
 	heldBy     []uint32
 	toSend     int // messages in all quotas
@@ -402,6 +403,9 @@ func (c *Cluster) transmit(from, to int, data []byte) {
 	}
 	l := &c.links[from][to]
 	if l.Loss > 0 && c.rng.Float64() < l.Loss {
+		return
+	}
+	if c.burstLoss > 0 && c.rng.Float64() < c.burstLoss {
 		return
 	}
 	copies := 1

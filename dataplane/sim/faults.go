@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/gorosync/gorosync/dataplane/oracle"
 	"github.com/gorosync/gorosync/dataplane/totem"
@@ -17,6 +18,8 @@ const (
 	faultAsymmetric // one direction of one pair is cut
 	faultHeal
 	faultLeave
+	faultBurst    // for durNs, every link also loses a share loss of frames
+	faultBurstEnd // the burst is over
 )
 
 // fault is one step of a run's fault plan.
@@ -26,6 +29,8 @@ type fault struct {
 	node   int        // crash, restart, leave; asymmetric: from
 	peer   int        // asymmetric: to
 	groups [][]uint32 // partition
+	durNs  int64      // burst
+	loss   float64    // burst
 }
 
 func (f fault) String() string {
@@ -40,6 +45,10 @@ func (f fault) String() string {
 		return fmt.Sprintf("partition %v", f.groups)
 	case faultAsymmetric:
 		return fmt.Sprintf("cut %d->%d", f.node+1, f.peer+1)
+	case faultBurst:
+		return fmt.Sprintf("burst of %.0f%% loss for %v", 100*f.loss, time.Duration(f.durNs))
+	case faultBurstEnd:
+		return "burst over"
 	}
 	return "heal"
 }
@@ -66,6 +75,8 @@ func (c *Cluster) planFaults(count int, window int64) []fault {
 		case p < 70 && len(c.nodes) > 1:
 			// a node always hears itself (a singleton's token goes to it)
 			f.kind, f.peer = faultAsymmetric, (i+1+c.rng.IntN(len(c.nodes)-1))%len(c.nodes)
+		case p < 80:
+			f.kind, f.durNs, f.loss = faultBurst, 100e6+c.rng.Int64N(1900e6), 0.3+0.5*c.rng.Float64()
 		default:
 			f.kind = faultHeal
 		}
@@ -140,6 +151,18 @@ func (c *Cluster) applyFault(i int) {
 		c.reach[f.node][f.peer] = false
 		if c.rec != nil {
 			c.rec.Cut(c.now, uint32(f.node+1), uint32(f.peer+1))
+		}
+	case faultBurst:
+		c.burstLoss = f.loss
+		c.schedule(event{at: c.now + f.durNs, kind: evFault, buf: int32(len(c.plan))})
+		c.plan = append(c.plan, fault{kind: faultBurstEnd})
+		if c.rec != nil {
+			c.rec.Disturb(c.now)
+		}
+	case faultBurstEnd:
+		c.burstLoss = 0
+		if c.rec != nil {
+			c.rec.Disturb(c.now)
 		}
 	case faultHeal:
 		for a := range c.reach {

@@ -19,6 +19,7 @@ import (
 //	add-nodes 5 [seed=1] [loss=0.05] [token=1000ms]  start 5 nodes apart
 //	partition 1,2|3,4,5    only nodes of one group hear each other
 //	cut 1->2               frames from 1 no longer reach 2
+//	burst 500ms 0.5        every link also loses half its frames for 500 ms
 //	heal                   everyone reaches everyone
 //	crash 2 | restart 2 | leave 2
 //	send 10 [safe]         each up node sends 10 messages
@@ -106,6 +107,8 @@ func (s *Script) Do(command string) (string, error) {
 		s.c.applyOne(fault{kind: faultHeal})
 	case "crash", "restart", "leave":
 		err = s.nodeFault(f[0], f[1:])
+	case "burst":
+		err = s.burst(f[1:])
 	case "send":
 		err = s.send(f[1:])
 	case "tick":
@@ -209,6 +212,22 @@ func (s *Script) cut(args []string) error {
 		return err
 	}
 	s.c.applyOne(fault{kind: faultAsymmetric, node: int(ids[0]) - 1, peer: int(ids[1]) - 1})
+	return nil
+}
+
+func (s *Script) burst(args []string) error {
+	if len(args) != 2 {
+		return fmt.Errorf("burst DURATION LOSS")
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil {
+		return err
+	}
+	loss, err := strconv.ParseFloat(args[1], 64)
+	if err != nil || loss < 0 || loss > 1 {
+		return fmt.Errorf("burst: loss %q is not in [0, 1]", args[1])
+	}
+	s.c.applyOne(fault{kind: faultBurst, durNs: int64(d), loss: loss})
 	return nil
 }
 
