@@ -190,3 +190,32 @@ func TestHeartbeatTimerDerivation(t *testing.T) {
 		t.Fatal("a heartbeat slower than the token timeout was kept")
 	}
 }
+
+// TestNodeThatCannotReceiveExcludesItself: node 3 loses every mcast, so the
+// token's aru stays at its value; after FailRecvConst such visits it leaves
+// the ring by itself (corosync's deviation from the paper, §2.5 step 16)
+// and the other two carry on without it.
+func TestNodeThatCannotReceiveExcludesItself(t *testing.T) {
+	r := newTestRing(t, 3, func(c *Config) {
+		c.Members, c.Ring = nil, wire.RingID{}
+		c.FailRecvConst = 10
+		c.Timers = TimersFor(TimerParams{TokenMs: 1000, TokenCoefficientMs: 650, TokenRetransmitsBeforeLossConst: 4, JoinMs: 50, MergeMs: 200, Nodes: 3})
+	})
+	if !r.run(100000, 100_000, r.operationalWith(1, 2, 3)) {
+		t.Fatal("no ring")
+	}
+	deaf := true
+	r.drop = func(from, to uint32, frame []byte) bool {
+		return deaf && to == 3 && frame[3] == byte(wire.TypeMcast)
+	}
+	r.submit(1, "unheard", Agreed)
+	if !r.run(1_000_000, 100_000, func() bool { return r.node(3).Stats().FailedToReceive > 0 }) {
+		t.Fatal("node 3 never noticed it cannot receive")
+	}
+	if !r.run(1_000_000, 100_000, r.operationalWith(1, 2)) {
+		t.Fatal("nodes 1 and 2 did not form a ring without node 3")
+	}
+	if len(r.delivered[0]) != 1 || len(r.delivered[1]) != 1 {
+		t.Fatal("the message was lost for the nodes that could receive it")
+	}
+}
