@@ -180,19 +180,28 @@ func runMeasure() int {
 		}
 	}
 	fmt.Println()
-	fmt.Println("| token (token_retransmit) | loss per link | 1 KiB msgs/s (virtual) | mcast retransmissions |")
-	fmt.Println("|---|---|---|---|")
+	fmt.Println("| token (token_retransmit) | loss per link | fixed retransmit (corosync): 1 KiB msgs/s | adaptive (gorosync): 1 KiB msgs/s | adaptive / lossless |")
+	fmt.Println("|---|---|---|---|---|")
 	for _, tokenMs := range []int64{3000, 300} {
 		p := totem.DefaultTimerParams(3)
 		p.TokenMs = tokenMs
 		tm := totem.TimersFor(p)
-		for _, loss := range []float64{0, 0.01, 0.05} {
-			rate, retx, err := sim.MeasureThroughput(loss, tm, 1024, 20000)
+		var lossless float64
+		for _, loss := range []float64{0, 0.01, 0.05, 0.10} {
+			fixed, _, err := sim.MeasureThroughput(loss, tm, true, 1024, 20000)
 			if err != nil {
 				fmt.Println(err)
 				return 1
 			}
-			fmt.Printf("| %d ms (%d ms) | %.0f%% | %.0f | %d |\n", tokenMs, tm.TokenRetransmitNs/1e6, 100*loss, rate, retx)
+			adaptive, _, err := sim.MeasureThroughput(loss, tm, false, 1024, 20000)
+			if err != nil {
+				fmt.Println(err)
+				return 1
+			}
+			if loss == 0 {
+				lossless = adaptive
+			}
+			fmt.Printf("| %d ms (%d ms) | %.0f%% | %.0f | %.0f | %.0f%% |\n", tokenMs, tm.TokenRetransmitNs/1e6, 100*loss, fixed, adaptive, 100*adaptive/lossless)
 		}
 	}
 	return 0

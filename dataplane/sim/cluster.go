@@ -171,6 +171,8 @@ func (c *Cluster) boot(nd *simNode) error {
 		Hooks:         &nd.glue,
 		Store:         c.store,
 		Jitter:        c.rng.Int64N,
+
+		FixedTokenRetransmit: c.opt.FixedTokenRetransmit,
 	}
 	if c.rec != nil {
 		cfg.Observer = &nd.held
@@ -368,10 +370,16 @@ func (c *Cluster) processBatch(nd *simNode) {
 	if !c.opt.Membership {
 		c.checkRelease(nd)
 	}
+	if deadline != totem.NoDeadline {
+		// A timer can be overdue already (a frame came after it was due
+		// and Step fires no timers): tick at once then. The event's time
+		// is what identifies it, so tickAt must be that time.
+		deadline = max(deadline, c.now)
+	}
 	if deadline != nd.tickAt {
 		nd.tickAt = deadline
 		if deadline != totem.NoDeadline {
-			c.schedule(event{at: max(deadline, c.now), kind: evTick, node: int32(nd.idx), size: int32(nd.life)})
+			c.schedule(event{at: deadline, kind: evTick, node: int32(nd.idx), size: int32(nd.life)})
 		}
 	}
 }

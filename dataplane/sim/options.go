@@ -41,6 +41,9 @@ type Options struct {
 	Timers        totem.Timers
 	NetMTU        int
 	SortQueueSize int
+	// FixedTokenRetransmit: resend lost tokens after the fixed
+	// token_retransmit, as corosync, not after measured rotations.
+	FixedTokenRetransmit bool
 	// WindowSize and MaxMessages are totem's flow-control constants
 	// (0: corosync's 50 and 17).
 	WindowSize, MaxMessages uint32

@@ -115,6 +115,10 @@ type Config struct {
 	FailRecvConst               uint32 // receive-failure detector (2500)
 	SeqnoUnchangedConst         uint32 // idle visits before token hold (30)
 	CancelTokenHoldOnRetransmit bool
+	// FixedTokenRetransmit resends a lost token only after the fixed
+	// token_retransmit, as corosync does, instead of after a few measured
+	// rotations (retransmit.go).
+	FixedTokenRetransmit bool
 
 	NetMTU            int // largest frame on the wire (1500)
 	SortQueueSize     int // receive window in messages, a power of two (16384)

@@ -84,6 +84,13 @@ type Node struct {
 	joinAt, consensusAt, mergeAt      int64
 	heartbeatAt, joinSendAt           int64
 
+	// Adaptive token retransmission (retransmit.go).
+	lastTokenAt, rotationNs int64
+	rotations               [rotationSamples]int64
+	rotationNext            int
+	retransmitBackoff       uint
+	ringBusy                bool // the last token showed a backlog or a member behind
+
 	// Scratch decode targets, reused so that Step allocates nothing.
 	tok    wire.OrfToken
 	mc     wire.Mcast
@@ -194,7 +201,7 @@ func (n *Node) sendInitialToken() {
 	}
 	n.sendToken(t, true)
 	n.tokenLossAt = n.now + n.cfg.Timers.TokenNs
-	n.retransmitAt = n.now + n.cfg.Timers.TokenRetransmitNs
+	n.armRetransmit(false)
 }
 
 // sendToken encodes t as the retransmit copy and, if forward, emits it.
@@ -374,7 +381,7 @@ func (n *Node) retransmitToken() {
 	}
 	n.sendLastToken()
 	n.stats.TokenRetransmits++
-	n.retransmitAt = n.now + n.cfg.Timers.TokenRetransmitNs
+	n.armRetransmit(true)
 }
 
 func (n *Node) sendLastToken() {

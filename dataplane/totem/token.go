@@ -18,6 +18,8 @@ func (n *Node) onToken(t *wire.OrfToken) {
 		n.stats.TokensCorrupt++
 		return
 	}
+	n.noteRotation()
+	n.ringBusy = t.Backlog != 0 || t.ARU != t.Seq
 	forward := n.decideHold()
 	if n.state == StateOperational {
 		n.release(t.ARU)
@@ -54,7 +56,7 @@ func (n *Node) onToken(t *wire.OrfToken) {
 	}
 
 	n.tokenLossAt = n.now + n.cfg.Timers.TokenNs
-	n.retransmitAt = n.now + n.cfg.Timers.TokenRetransmitNs
+	n.armRetransmit(false)
 	if n.isRep && n.tokenHeld {
 		n.holdAt = n.now + n.cfg.Timers.HoldNs
 	}
@@ -113,7 +115,12 @@ func (n *Node) noteIdle(seq uint32) {
 // hold (spec §2.10).
 func (n *Node) decideHold() (forward bool) {
 	if n.isRep {
-		n.tokenHeld = n.seqUnchanged > n.cfg.SeqnoUnchangedConst
+		// [DEVIATION] corosync holds whenever seq stood still for a while,
+		// even while messages wait in the backlog or a member still misses
+		// some (aru behind seq): every hold then delays the recovery of a
+		// lost message by the hold period, and at 10% loss most of a run is
+		// spent so. We hold only a ring with nothing left to do.
+		n.tokenHeld = n.seqUnchanged > n.cfg.SeqnoUnchangedConst && !n.ringBusy
 		return !n.tokenHeld
 	}
 	n.tokenHeld = n.seqUnchanged >= n.cfg.SeqnoUnchangedConst
