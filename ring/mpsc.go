@@ -52,26 +52,7 @@ func NewMPSC(capacity, slotBytes int) (*MPSC, error) {
 }
 
 // Offer copies msg into the ring. Any goroutine may call it.
-func (r *MPSC) Offer(msg []byte) error {
-	if len(msg) > len(r.slots[0].data) {
-		return ErrTooLarge
-	}
-	for {
-		pos := r.tail.Load()
-		s := &r.slots[pos&r.mask]
-		switch seq := s.seq.Load(); {
-		case seq == pos: // free for this position: claim it
-			if r.tail.CompareAndSwap(pos, pos+1) {
-				s.n = copy(s.data, msg)
-				s.seq.Store(pos + 1) // commit: visible to the consumer
-				return nil
-			}
-		case seq < pos: // the consumer has not released it yet
-			return ErrFull
-		}
-		// another producer claimed pos first: try the next one
-	}
-}
+func (r *MPSC) Offer(msg []byte) error { return r.OfferParts(nil, msg) }
 
 // Poll hands the oldest committed message to fn and releases its slot;
 // it reports whether there was one. Only the consumer calls it. msg is
@@ -83,6 +64,43 @@ func (r *MPSC) Poll(fn func(msg []byte)) bool {
 	}
 	fn(s.data[:s.n])
 	s.seq.Store(r.head + r.mask + 1) // free for the position a lap later
+	r.head++
+	return true
+}
+
+// OfferParts is Offer for a message in two parts (a header and a body),
+// copied back to back without building it first.
+func (r *MPSC) OfferParts(head, body []byte) error {
+	if len(head)+len(body) > len(r.slots[0].data) {
+		return ErrTooLarge
+	}
+	for {
+		pos := r.tail.Load()
+		s := &r.slots[pos&r.mask]
+		switch seq := s.seq.Load(); {
+		case seq == pos: // free for this position: claim it
+			if r.tail.CompareAndSwap(pos, pos+1) {
+				s.n = copy(s.data, head)
+				s.n += copy(s.data[s.n:], body)
+				s.seq.Store(pos + 1) // commit: visible to the consumer
+				return nil
+			}
+		case seq < pos: // the consumer has not released it yet
+			return ErrFull
+		}
+		// another producer claimed pos first: try the next one
+	}
+}
+
+// PollIf hands the oldest committed message to fn and releases its slot
+// only if fn returns true (it took the message); otherwise the message
+// stays first in line. It reports whether a message was taken.
+func (r *MPSC) PollIf(fn func(msg []byte) bool) bool {
+	s := &r.slots[r.head&r.mask]
+	if s.seq.Load() != r.head+1 || !fn(s.data[:s.n]) {
+		return false
+	}
+	s.seq.Store(r.head + r.mask + 1)
 	r.head++
 	return true
 }

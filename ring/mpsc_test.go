@@ -96,3 +96,18 @@ func BenchmarkMPSCOfferPoll(b *testing.B) {
 		r.Poll(fn)
 	}
 }
+
+func TestMPSCPollIfKeepsRefusedMessage(t *testing.T) {
+	r, _ := NewMPSC(4, 8)
+	_ = r.Offer([]byte("a"))
+	_ = r.Offer([]byte("b"))
+	if r.PollIf(func([]byte) bool { return false }) {
+		t.Fatal("a refused message was taken")
+	}
+	var got string
+	for r.PollIf(func(m []byte) bool { got += string(m); return true }) {
+	}
+	if got != "ab" {
+		t.Fatalf("got %q after a refusal, want \"ab\"", got)
+	}
+}

@@ -1,0 +1,285 @@
+package loop
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gorosync/gorosync/dataplane/totem"
+	"github.com/gorosync/gorosync/dataplane/totempg"
+	"github.com/gorosync/gorosync/dataplane/transport"
+	"github.com/gorosync/gorosync/ring"
+)
+
+// Idle says what the loop does after a pass that found no work.
+type Idle uint8
+
+const (
+	// IdleHybrid spins briefly, then sleeps until work or the deadline.
+	IdleHybrid Idle = iota
+	// IdleSpin never sleeps: lowest latency, one core busy.
+	IdleSpin
+	// IdleYield gives the processor to other goroutines between passes.
+	IdleYield
+	// IdleBlock sleeps at once until work or the deadline.
+	IdleBlock
+)
+
+// ParseIdle reads the dataplane.idle value of corosync.conf.
+func ParseIdle(s string) (Idle, error) {
+	switch s {
+	case "hybrid", "":
+		return IdleHybrid, nil
+	case "spin":
+		return IdleSpin, nil
+	case "yield":
+		return IdleYield, nil
+	case "block":
+		return IdleBlock, nil
+	}
+	return 0, fmt.Errorf("loop: idle %q is not one of spin, yield, block, hybrid", s)
+}
+
+// Config configures a Loop.
+type Config struct {
+	Totem     totem.Config // the node; the loop sets its Hooks
+	Transport transport.Transport
+	CPU       int  // pin the loop to this CPU; -1 leaves it unpinned
+	Idle      Idle // what to do when a pass found nothing to do
+	// InboxSlots and InboxSlotBytes size the ring clients submit through
+	// (defaults 1024 and 64 KiB).
+	InboxSlots, InboxSlotBytes int
+	// Deliver gets every application message in the agreed order, on the
+	// loop's goroutine; payload is valid only during the call.
+	Deliver func(sender uint32, payload []byte)
+	// Conf gets every configuration change, on the loop's goroutine.
+	Conf func(totem.ConfChange)
+}
+
+// Loop is a node's token loop.
+type Loop struct {
+	cfg    Config
+	node   *totem.Node
+	sender *totempg.Resender
+	asm    *totempg.Assembler
+	tr     transport.Transport
+	inbox  *ring.MPSC
+	glue   glue
+	start  time.Time
+
+	rx      []transport.Received
+	tx      []transport.Outgoing
+	deliver func(sender uint32, msg []byte) // bound once
+	take    func(msg []byte) bool           // bound once
+	stats   Stats
+	err     error
+}
+
+// Stats count the loop's work.
+type Stats struct {
+	Passes, IdlePasses, Submitted, SubmitRefused uint64
+}
+
+var groupA = [][]byte{[]byte("a")}
+
+// New builds the node and its loop; Run starts it.
+func New(cfg Config) (*Loop, error) {
+	if cfg.Transport == nil {
+		return nil, errors.New("loop: no transport")
+	}
+	if cfg.InboxSlots == 0 {
+		cfg.InboxSlots = 1024
+	}
+	if cfg.InboxSlotBytes == 0 {
+		cfg.InboxSlotBytes = 64 << 10
+	}
+	l := &Loop{cfg: cfg, tr: cfg.Transport, start: time.Now()}
+	cfg.Totem.Hooks = &l.glue
+	if cfg.Totem.NetMTU == 0 {
+		cfg.Totem.NetMTU = cfg.Transport.MTU()
+	}
+	node, err := totem.New(cfg.Totem)
+	if err != nil {
+		return nil, err
+	}
+	sender, err := totempg.NewResender(totempg.PacketSizeForNetMTU(cfg.Totem.NetMTU), &l.glue)
+	if err != nil {
+		return nil, err
+	}
+	inbox, err := ring.NewMPSC(cfg.InboxSlots, cfg.InboxSlotBytes+1)
+	if err != nil {
+		return nil, err
+	}
+	l.node, l.sender, l.asm, l.inbox = node, sender, totempg.NewAssembler(), inbox
+	l.glue = glue{node: node, sender: sender}
+	l.rx = make([]transport.Received, 64)
+	l.tx = make([]transport.Outgoing, 0, 256)
+	l.deliver = l.onMessage
+	l.take = l.submitFromInbox
+	return l, nil
+}
+
+// Node is the loop's totem node (read it only from the loop's goroutine,
+// or after Run returned).
+func (l *Loop) Node() *totem.Node { return l.node }
+
+// Stats are the loop's counters (same caveat as Node).
+func (l *Loop) Stats() Stats { return l.stats }
+
+// Submit queues an application message for the agreed order; any goroutine
+// may call it. ring.ErrFull means try again later.
+func (l *Loop) Submit(payload []byte, safe bool) error {
+	var buf [1]byte
+	if safe {
+		buf[0] = 1
+	}
+	return l.inbox.OfferParts(buf[:], payload)
+}
+
+// now is the monotonic time the state machine runs on.
+func (l *Loop) now() int64 { return int64(time.Since(l.start)) }
+
+// Start brings the node up (call once, on the loop's goroutine).
+func (l *Loop) Start() error {
+	if err := l.node.Start(l.now()); err != nil {
+		return err
+	}
+	return l.act()
+}
+
+// Pass runs one duty cycle and returns how much work it did: frames
+// received, timers fired, messages submitted.
+func (l *Loop) Pass() (work int, err error) {
+	l.stats.Passes++
+	n, err := l.tr.Recv(l.rx)
+	if err != nil {
+		return 0, err
+	}
+	now := l.now()
+	for i := range n {
+		// A malformed frame is counted by the node and changes nothing.
+		_ = l.node.Step(now, l.rx[i].Data)
+		if err := l.act(); err != nil {
+			l.tr.Release(l.rx[i:n])
+			return work, err
+		}
+		work++
+	}
+	l.tr.Release(l.rx[:n])
+	if now >= l.node.Deadline() {
+		l.node.Tick(now)
+		if err := l.act(); err != nil {
+			return work, err
+		}
+		work++
+	}
+	for k := 0; k < 64 && l.inbox.PollIf(l.take); k++ {
+		work++
+	}
+	if l.err != nil {
+		return work, l.err
+	}
+	if err := l.act(); err != nil {
+		return work, err
+	}
+	if work == 0 {
+		l.stats.IdlePasses++
+	}
+	return work, nil
+}
+
+// submitFromInbox packs one submitted message; false leaves it queued (the
+// send queue is full: back-pressure reaches the submitters as ErrFull).
+func (l *Loop) submitFromInbox(msg []byte) bool {
+	err := l.sender.Mcast(groupA, msg[1:], msg[0] == 1)
+	switch {
+	case err == nil:
+		l.stats.Submitted++
+		return true
+	case errors.Is(err, totempg.ErrTryAgain):
+		l.stats.SubmitRefused++
+		return false
+	default:
+		l.err = fmt.Errorf("loop: submitting a message of %d bytes: %w", len(msg)-1, err)
+		return true // drop it: it can never be sent
+	}
+}
+
+// act carries out the node's Ready batch: frames to the transport,
+// deliveries through totempg to the application, configuration changes.
+func (l *Loop) act() error {
+	for range 8 {
+		r := l.node.Ready()
+		l.tx = l.tx[:0]
+		for _, f := range r.Frames {
+			l.tx = append(l.tx, transport.Outgoing{To: f.To, Data: f.Data})
+		}
+		for i := range r.Events {
+			ev := &r.Events[i]
+			switch ev.Kind {
+			case totem.EventDeliver:
+				d := &ev.Deliver
+				// A malformed packet from a peer is dropped by totempg.
+				_ = l.asm.Packet(d.Sender, d.Payload, d.BigEndian, l.deliver)
+			case totem.EventConfChange:
+				l.onConf(&ev.Conf)
+			}
+		}
+		var err error
+		if len(l.tx) > 0 {
+			err = l.tr.Send(l.tx)
+		}
+		l.node.Advance()
+		if err != nil {
+			return err
+		}
+		if !l.node.HasReady() {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (l *Loop) onConf(cc *totem.ConfChange) {
+	for _, id := range cc.Left {
+		l.asm.Forget(id)
+	}
+	if cc.Kind == totem.Regular {
+		l.asm.Reset()
+		if err := l.sender.Restart(); err != nil && !errors.Is(err, totempg.ErrTryAgain) {
+			l.err = fmt.Errorf("loop: sending cut messages again: %w", err)
+		}
+	}
+	if l.cfg.Conf != nil {
+		l.cfg.Conf(*cc)
+	}
+}
+
+func (l *Loop) onMessage(sender uint32, msg []byte) {
+	_, payload, err := totempg.SplitGroups(msg, false)
+	if err != nil || l.cfg.Deliver == nil {
+		return
+	}
+	l.cfg.Deliver(sender, payload)
+}
+
+// glue connects totempg to totem for the loop.
+type glue struct {
+	node   *totem.Node
+	sender *totempg.Resender
+}
+
+func (g *glue) SubmitPacket(packet []byte, safe bool) error {
+	gu := totem.Agreed
+	if safe {
+		gu = totem.Safe
+	}
+	return g.node.Submit(packet, gu)
+}
+
+func (g *glue) Avail() int     { return g.node.Avail() }
+func (g *glue) Queued() int    { return g.node.Queued() }
+func (g *glue) DropQueued()    { g.node.DropQueued() }
+func (g *glue) Signal()        { g.node.Signal() }
+func (g *glue) TokenReceived() { _ = g.sender.Flush() }
+func (g *glue) TokenSent()     {}

@@ -1,0 +1,64 @@
+package loop
+
+import (
+	"context"
+	"runtime"
+	"time"
+)
+
+// spinPasses is how many empty passes IdleHybrid spins before sleeping:
+// a few microseconds, long enough to catch the next frame of a busy ring.
+const spinPasses = 200
+
+// maxSleep bounds one sleep, so that a submission made while the loop
+// sleeps waits at most this long even without a wake-up descriptor.
+const maxSleep = 1 * time.Millisecond
+
+// Run starts the node and runs the loop until ctx is done or an error
+// stops it. It locks its goroutine to an OS thread and pins that thread to
+// Config.CPU when it is not -1.
+func (l *Loop) Run(ctx context.Context) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if l.cfg.CPU >= 0 {
+		if err := pinToCPU(l.cfg.CPU); err != nil {
+			return err
+		}
+	}
+	if err := l.Start(); err != nil {
+		return err
+	}
+	idle := 0
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		work, err := l.Pass()
+		if err != nil {
+			return err
+		}
+		if work > 0 {
+			idle = 0
+			continue
+		}
+		idle++
+		l.idle(idle)
+	}
+}
+
+// idle applies the idle strategy after the n-th empty pass in a row.
+func (l *Loop) idle(n int) {
+	switch l.cfg.Idle {
+	case IdleSpin:
+	case IdleYield:
+		runtime.Gosched()
+	case IdleHybrid:
+		if n < spinPasses {
+			return
+		}
+		fallthrough
+	case IdleBlock:
+		wait := time.Duration(l.node.Deadline() - l.now())
+		waitForWork(l.tr.Fd(), min(max(wait, 0), maxSleep))
+	}
+}
