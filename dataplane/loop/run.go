@@ -31,7 +31,10 @@ func (l *Loop) Run(ctx context.Context) error {
 	idle := 0
 	for {
 		if ctx.Err() != nil {
-			return nil
+			// A clean stop leaves the ring, so the others re-form at once
+			// instead of waiting for the token timeout.
+			l.node.Leave()
+			return l.act()
 		}
 		work, err := l.Pass()
 		if err != nil {
