@@ -38,6 +38,9 @@ type TimerParams struct {
 	HeartbeatFailuresAllowed        int64 // default 0: no heartbeat
 	MaxNetworkDelayMs               int64 // default 50
 	SendJoinMs                      int64 // default 0
+	// Explicitly configured values (0: derive them). A configured
+	// token_retransmit also moves the derived hold and heartbeat.
+	TokenRetransmitMs, HoldMs, ConsensusMs int64
 }
 
 // DefaultTimerParams returns corosync 3.1.7's defaults for a cluster of n nodes.
@@ -62,8 +65,17 @@ func TimersFor(p TimerParams) Timers {
 		tokenMs += int64(p.Nodes-2) * p.TokenCoefficientMs
 	}
 	retransmitMs := int64(float64(tokenMs) / (float64(p.TokenRetransmitsBeforeLossConst) + 0.2))
+	if p.TokenRetransmitMs > 0 {
+		retransmitMs = p.TokenRetransmitMs
+	}
 	holdMs := int64(float64(retransmitMs)*0.8 - 10)
+	if p.HoldMs > 0 {
+		holdMs = p.HoldMs
+	}
 	consensusMs := int64(1.2 * float64(tokenMs))
+	if p.ConsensusMs > 0 {
+		consensusMs = p.ConsensusMs
+	}
 	const ms = int64(1_000_000)
 	t := Timers{
 		TokenNs:           tokenMs * ms,

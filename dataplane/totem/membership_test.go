@@ -219,3 +219,18 @@ func TestNodeThatCannotReceiveExcludesItself(t *testing.T) {
 		t.Fatal("the message was lost for the nodes that could receive it")
 	}
 }
+
+func TestTimerOverrides(t *testing.T) {
+	p := DefaultTimerParams(2)
+	p.TokenRetransmitMs = 500 // a configured retransmit moves the derived hold
+	p.ConsensusMs = 5000
+	p.HeartbeatFailuresAllowed = 3 // 3 × 500 + 50 < 3000
+	tm := TimersFor(p)
+	if tm.TokenRetransmitNs != 500e6 || tm.HoldNs != 390e6 || tm.ConsensusNs != 5000e6 || tm.HeartbeatNs != 1550e6 {
+		t.Fatalf("retransmit %d hold %d consensus %d heartbeat %d (ms)", tm.TokenRetransmitNs/1e6, tm.HoldNs/1e6, tm.ConsensusNs/1e6, tm.HeartbeatNs/1e6)
+	}
+	p.HoldMs = 100
+	if TimersFor(p).HoldNs != 100e6 {
+		t.Fatal("a configured hold was not kept")
+	}
+}

@@ -608,6 +608,10 @@ func (b *builder) volatile() error {
 	t.SendJoinMs = get("send_join", 0, true)
 	t.HeartbeatFailuresAllowed = get("heartbeat_failures_allowed", 0, true)
 
+	retransmit, retransmitSet := b.u32("totem.token_retransmit")
+	retransmitSet = retransmitSet && retransmit != 0
+	hold, _ := b.u32("totem.hold")
+	consensus, _ := b.u32("totem.consensus")
 	t.Params = totem.TimerParams{
 		TokenMs:                         int64(token),
 		TokenCoefficientMs:              int64(coef),
@@ -618,6 +622,10 @@ func (b *builder) volatile() error {
 		HeartbeatFailuresAllowed:        int64(t.HeartbeatFailuresAllowed),
 		MaxNetworkDelayMs:               int64(t.MaxNetworkDelayMs),
 		SendJoinMs:                      int64(t.SendJoinMs),
+		// 0 means "derive" for both corosync and TimersFor.
+		TokenRetransmitMs: int64(retransmit),
+		HoldMs:            int64(hold),
+		ConsensusMs:       int64(consensus),
 	}
 	t.Timers = totem.TimersFor(t.Params)
 	if t.Timers.TokenNs/ms > math.MaxInt32 {
@@ -626,16 +634,10 @@ func (b *builder) volatile() error {
 	t.TokenMs = uint32(t.Timers.TokenNs / ms)
 	t.TokenRetransmitsBeforeLossConst = trbl
 	t.JoinMs, t.MergeMs = join, merge
-
-	retransmit, retransmitSet := b.u32("totem.token_retransmit")
-	retransmitSet = retransmitSet && retransmit != 0
+	// get publishes each key (warning on an explicit 0) with the derived
+	// value as its default, which TimersFor already computed.
 	t.TokenRetransmitMs = get("token_retransmit", uint32(t.Timers.TokenRetransmitNs/ms), false)
-	holdDef := uint32(t.Timers.HoldNs / ms)
-	if retransmitSet {
-		// The default hold follows the configured retransmit timeout.
-		holdDef = uint32(int64(float64(t.TokenRetransmitMs)*0.8 - 10))
-	}
-	t.HoldMs = get("hold", holdDef, false)
+	t.HoldMs = get("hold", uint32(t.Timers.HoldNs/ms), false)
 	t.ConsensusMs = get("consensus", uint32(t.Timers.ConsensusNs/ms), false)
 	t.DowncheckMs = get("downcheck", 1000, false)
 	t.FailRecvConst = get("fail_recv_const", totem.DefaultFailRecvConst, false)
@@ -647,18 +649,6 @@ func (b *builder) volatile() error {
 	t.KnetCompressionModel = b.strOr("totem.knet_compression_model", "none")
 	t.BlockUnlistedIPs = b.yesNo("totem.block_unlisted_ips", true)
 	t.CancelTokenHoldOnRetransmit = b.yesNo("totem.cancel_token_hold_on_retransmit", false)
-
-	t.Timers.TokenRetransmitNs = int64(t.TokenRetransmitMs) * ms
-	t.Timers.HoldNs = int64(t.HoldMs) * ms
-	t.Timers.ConsensusNs = int64(t.ConsensusMs) * ms
-	if retransmitSet {
-		// The heartbeat timeout follows the configured retransmit timeout.
-		t.Timers.HeartbeatNs = 0
-		hb := int64(t.HeartbeatFailuresAllowed)*int64(t.TokenRetransmitMs) + int64(t.MaxNetworkDelayMs)
-		if t.HeartbeatFailuresAllowed > 0 && hb < int64(t.TokenMs) {
-			t.Timers.HeartbeatNs = hb * ms
-		}
-	}
 
 	rt := func(name string, v uint32) { b.derive("runtime.config.totem."+name, Uint(U32, uint64(v))) }
 	rt("token_retransmits_before_loss_const", trbl)
