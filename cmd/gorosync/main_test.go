@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 const testConf = `totem {
@@ -49,5 +51,22 @@ func TestCheckConfigAndVersion(t *testing.T) {
 	}
 	if rc := run([]string{"-v"}); rc != 0 {
 		t.Fatalf("-v: exit %d", rc)
+	}
+}
+
+func TestNotifyReadyTellsSystemd(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	t.Setenv("NOTIFY_SOCKET", sock)
+	notifyReady()
+	_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	buf := make([]byte, 64)
+	n, err := conn.Read(buf)
+	if err != nil || string(buf[:n]) != "READY=1" {
+		t.Fatalf("systemd got %q, %v", buf[:n], err)
 	}
 }
