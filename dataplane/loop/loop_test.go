@@ -41,7 +41,7 @@ func startCluster(t *testing.T, n int, port uint16) *cluster {
 		tr, err := udp.New(udp.Config{Local: peers[id], Peers: peers, LocalNodeID: id})
 		if err != nil {
 			cancel()
-			t.Skipf("UDP on 127.0.0.%d: %v (needs the 127.0.0.0/8 loopback)", id, err)
+			t.Fatalf("UDP on 127.0.0.%d: %v", id, err)
 		}
 		l, err := New(Config{
 			Totem:     totem.Config{NodeID: id, Timers: totem.TimersFor(p), SortQueueSize: 1024},
