@@ -134,7 +134,7 @@ func TestWarnings(t *testing.T) {
 		"t.conf:36: logging.colour: unknown key",
 		"t.conf:40: logging.logger_subsys.timestamp: unknown key: corosync 3.1.7 does not read it in a logger_subsys section",
 		"t.conf:44: system.tuning: unknown key",
-		"t.conf:48: dataplane.spin: unknown key: dataplane{} takes cpu, idle, transport, linkN_transport and ring_size",
+		"t.conf:48: dataplane.spin: unknown key: dataplane{} takes cpu, idle, transport, linkN_transport, ring_size and the test-only fault_* keys",
 	} {
 		if !strings.Contains(w, want) {
 			t.Errorf("warnings\n%s\nlack %q", w, want)
@@ -390,4 +390,18 @@ func TestLocalNode(t *testing.T) {
 	}
 	wantKey(t, cfg, "nodelist.local_node_pos", "(u32) = 1")
 	wantKey(t, cfg, "totem.interface.0.bindnetaddr", "(str) = 10.0.0.2")
+}
+
+func TestFaultStageKeys(t *testing.T) {
+	cfg := mustParse(t, withTotem("")+"dataplane {\n fault_loss_percent: 10\n fault_delay_ms: 2.5\n fault_seed: 7\n}\n")
+	f := cfg.Dataplane.Fault
+	if !f.Enabled() || f.LossPercent != 10 || f.DelayMs != 2.5 || f.Seed != 7 || f.DuplicatePercent != 0 {
+		t.Fatalf("fault = %+v", f)
+	}
+	if len(cfg.Warnings) == 0 || !strings.Contains(cfg.Warnings[len(cfg.Warnings)-1].String(), "fault stage is on") {
+		t.Fatalf("no warning that the fault stage is on: %v", cfg.Warnings)
+	}
+	if mustParse(t, withTotem("")).Dataplane.Fault.Enabled() {
+		t.Fatal("fault stage on by default")
+	}
 }

@@ -3,6 +3,7 @@ package coroparse
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"net/netip"
@@ -1018,6 +1019,48 @@ func (b *builder) dataplane() error {
 			return b.errf("dataplane.ring_size", "%q is not a power of two between 2 and %d", s, maxRingSize)
 		}
 		d.RingSize = n
+	}
+	return b.fault()
+}
+
+// faultKeys are the test-only fault stage's keys and their upper bounds.
+var faultKeys = map[string]float64{
+	"fault_loss_percent": 100, "fault_duplicate_percent": 100, "fault_reorder_percent": 100,
+	"fault_delay_ms": 10000, "fault_delay_jitter_ms": 10000, "fault_seed": math.MaxUint32,
+}
+
+func (b *builder) fault() error {
+	f := &b.c.Dataplane.Fault
+	var set []string
+	for _, name := range slices.Sorted(maps.Keys(faultKeys)) {
+		limit := faultKeys[name]
+		key := "dataplane." + name
+		s, ok := b.str(key)
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || v < 0 || v > limit || math.IsNaN(v) {
+			return b.errf(key, "%q is not a number between 0 and %g", s, limit)
+		}
+		set = append(set, key)
+		switch name {
+		case "fault_loss_percent":
+			f.LossPercent = v
+		case "fault_duplicate_percent":
+			f.DuplicatePercent = v
+		case "fault_reorder_percent":
+			f.ReorderPercent = v
+		case "fault_delay_ms":
+			f.DelayMs = v
+		case "fault_delay_jitter_ms":
+			f.DelayJitterMs = v
+		case "fault_seed":
+			f.Seed = uint64(v)
+		}
+	}
+	if f.Enabled() {
+		b.warnf(set[0], "the test-only fault stage is on: received frames are dropped, delayed, duplicated or reordered on purpose")
 	}
 	return nil
 }

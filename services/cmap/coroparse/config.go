@@ -185,6 +185,22 @@ type Dataplane struct {
 	// LinkTransport is each link's transport (linkN_transport, else Transport).
 	LinkTransport [maxLinks]string
 	RingSize      int // client submission ring slots, a power of two (default 1024)
+	// Fault is the test-only fault stage on received frames (all zero:
+	// off). The daemon logs a warning when any is set.
+	Fault Fault
+}
+
+// Fault configures the test-only fault stage (dataplane.fault_* keys): what
+// this kernel's missing netem would do, done at the transport boundary.
+type Fault struct {
+	LossPercent, DuplicatePercent, ReorderPercent float64
+	DelayMs, DelayJitterMs                        float64
+	Seed                                          uint64
+}
+
+// Enabled says whether any fault is configured.
+func (f Fault) Enabled() bool {
+	return f.LossPercent > 0 || f.DuplicatePercent > 0 || f.ReorderPercent > 0 || f.DelayMs > 0 || f.DelayJitterMs > 0
 }
 
 // DefaultStateDir is corosync's state directory when system.state_dir is unset.
