@@ -160,7 +160,7 @@ func (l *Loop) Pass() (work int, err error) {
 		// A malformed frame is counted by the node and changes nothing.
 		_ = l.node.Step(now, l.rx[i].Data)
 		if err := l.act(); err != nil {
-			l.tr.Release(l.rx[i:n])
+			l.tr.Release(l.rx[:n])
 			return work, err
 		}
 		work++
