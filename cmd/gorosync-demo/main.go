@@ -51,6 +51,7 @@ quorum {
 }
 logging {
 	to_stderr: yes
+	to_syslog: no
 	timestamp: off
 }
 system {
@@ -129,11 +130,15 @@ func run(bin string, messages int, dur time.Duration, port int) int {
 		fmt.Printf("node %d membership:\n", i+1)
 		sc := bufio.NewScanner(&p.stderr)
 		for sc.Scan() {
-			if line := sc.Text(); strings.Contains(line, "membership") || strings.Contains(line, "level=ERROR") {
+			if line := sc.Text(); strings.Contains(line, "membership") || strings.Contains(line, "error") {
 				fmt.Println("  " + line)
 			}
 		}
-		fmt.Print("  " + p.stdout.String())
+		for _, line := range strings.Split(strings.TrimSpace(p.stdout.String()), "\n") {
+			if !strings.HasPrefix(line, "gorosync-traffic:") {
+				fmt.Println("  " + line)
+			}
+		}
 	}
 	if failed {
 		return 1

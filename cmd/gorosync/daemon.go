@@ -8,16 +8,13 @@ import (
 	"net/netip"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorosync/gorosync/dataplane/link"
-	"github.com/gorosync/gorosync/dataplane/link/crypto"
 	"github.com/gorosync/gorosync/dataplane/loop"
 	"github.com/gorosync/gorosync/dataplane/totem"
 	"github.com/gorosync/gorosync/dataplane/transport"
-	"github.com/gorosync/gorosync/dataplane/transport/udp"
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
 )
 
@@ -25,38 +22,43 @@ import (
 type daemon struct {
 	cfg    *coroparse.Config
 	self   coroparse.Node
-	log    *slog.Logger
+	logs   *logsys
+	log    *slog.Logger // MAIN
+	totem  *slog.Logger // TOTEM
 	tr     transport.Transport
+	links  *link.Links    // transport knet: the link layer
+	secure []*link.Secure // per link, when crypto is on
 	loop   *loop.Loop
-	formed atomic.Bool // a ring of every node was installed
-
-	mu        sync.Mutex
-	delivered int
-	firstAt   time.Time
-	lastAt    time.Time
+	formed atomic.Int32 // members of the last regular configuration
+	hook   *traffic     // the test hook, nil unless asked for
 }
 
 // newDaemon reads and checks the configuration and finds the local node.
+// Configuration warnings go to stderr (and to the configured logs).
 func newDaemon(path string, nodeID uint32) (*daemon, error) {
 	cfg, err := coroparse.Load(path)
 	if err != nil {
 		return nil, err
 	}
-	log := newLogger(cfg.Logging)
+	logs := newLogsys(cfg.Logging, os.Stderr)
+	d := &daemon{cfg: cfg, logs: logs, log: logs.Logger(subsysMain), totem: logs.Logger(subsysTotem)}
 	for _, w := range cfg.Warnings {
-		log.Warn(w.String())
+		d.log.Warn(w.String())
 	}
 	if nodeID == 0 {
 		nodeID = cfg.Totem.NodeID
 	}
 	idx, err := coroparse.LocalNode(cfg.Nodes, localAddrs(), nodeID)
 	if err != nil {
+		logs.Close()
 		return nil, err
 	}
 	if err := cfg.SetLocal(idx); err != nil {
+		logs.Close()
 		return nil, err
 	}
-	return &daemon{cfg: cfg, self: cfg.Nodes[idx], log: log}, nil
+	d.self = cfg.Nodes[idx]
+	return d, nil
 }
 
 // localAddrs are this host's interface addresses (to find ourselves in
@@ -72,61 +74,12 @@ func localAddrs() []netip.Addr {
 	return out
 }
 
-func newLogger(l coroparse.Logging) *slog.Logger {
-	level := slog.LevelInfo
-	if l.Debug == "on" || l.Debug == "trace" {
-		level = slog.LevelDebug
-	}
-	w := os.Stderr
-	if !l.ToStderr && l.ToLogfile && l.Logfile != "" {
-		if f, err := os.OpenFile(l.Logfile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640); err == nil {
-			w = f
-		}
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
-}
-
-// openLink opens ring0 over UDP with udpu semantics, sealed when crypto is
-// configured.
-func (d *daemon) openLink() (transport.Transport, error) {
-	t := d.cfg.Totem
-	if len(t.Interfaces) == 0 {
-		return nil, fmt.Errorf("no link configured")
-	}
-	port := t.Interfaces[0].Mcastport
-	peers := map[uint32]netip.AddrPort{}
-	for _, n := range d.cfg.Nodes {
-		if n.IPs[0].IsValid() {
-			peers[n.NodeID] = netip.AddrPortFrom(n.IPs[0], port)
-		}
-	}
-	self := peers[d.self.NodeID]
-	tr, err := udp.New(udp.Config{Local: self, Peers: peers, LocalNodeID: d.self.NodeID, MTU: int(t.NetMTU), BlockUnlisted: t.BlockUnlistedIPs})
-	if err != nil {
-		return nil, fmt.Errorf("link 0 on %s: %w", self, err)
-	}
-	if t.CryptoCipher == "none" && t.CryptoHash == "none" {
-		return tr, nil
-	}
-	key := []byte(t.Key)
-	if len(key) == 0 {
-		if key, err = crypto.ReadKeyFile(t.Keyfile); err != nil {
-			tr.Close()
-			return nil, err
-		}
-	}
-	sealer, err := crypto.New(crypto.Config{Cipher: t.CryptoCipher, Hash: t.CryptoHash, Key: key})
-	if err != nil {
-		tr.Close()
-		return nil, err
-	}
-	return link.NewSecure(tr, sealer, 64)
-}
-
-// run opens the link and runs the token loop until ctx ends; then the
+// run opens the links and runs the token loop until ctx ends; then the
 // node leaves the ring.
-func (d *daemon) run(ctx context.Context, demoSend int) error {
-	tr, err := d.openLink()
+func (d *daemon) run(ctx context.Context, hook *trafficOptions) error {
+	defer d.logs.Close()
+	d.log.Log(ctx, levelNotice, "Corosync Cluster Engine "+version+" starting up")
+	tr, err := d.openTransport()
 	if err != nil {
 		return err
 	}
@@ -138,6 +91,11 @@ func (d *daemon) run(ctx context.Context, demoSend int) error {
 	idle, err := loop.ParseIdle(d.cfg.Dataplane.Idle)
 	if err != nil {
 		return err
+	}
+	if hook != nil {
+		if d.hook, err = newTraffic(*hook); err != nil {
+			return err
+		}
 	}
 	l, err := loop.New(loop.Config{
 		Totem: totem.Config{
@@ -153,23 +111,64 @@ func (d *daemon) run(ctx context.Context, demoSend int) error {
 			Store:                       totem.FileStore{Dir: d.cfg.System.StateDir},
 			Jitter:                      jitter,
 		},
-		Transport: tr,
-		CPU:       d.cfg.Dataplane.CPU,
-		Idle:      idle,
-		Deliver:   d.onDeliver,
-		Conf:      d.onConf,
+		Transport:  tr,
+		CPU:        d.cfg.Dataplane.CPU,
+		Idle:       idle,
+		InboxSlots: d.cfg.Dataplane.RingSize,
+		Deliver:    d.onDeliver,
+		Conf:       d.onConf,
 	})
 	if err != nil {
 		return err
 	}
 	d.tr, d.loop = tr, l
-	d.log.Info("Corosync-compatible cluster engine started", "version", version, "node", d.self.NodeID, "link0", tr.MTU())
-	if demoSend > 0 {
-		go d.demoTraffic(ctx, demoSend)
+	d.totem.Log(ctx, levelNotice, fmt.Sprintf("Token Timeout (%d ms) retransmit timeout (%d ms)", t.TokenMs, t.TokenRetransmitMs),
+		"node", d.self.NodeID, "links", len(t.Interfaces), "transport", t.Transport)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go d.watchAuth(watchCtx, 2*time.Second)
+	if d.hook != nil && hook.Count > 0 {
+		want := hook.WaitMembers
+		if want == 0 {
+			want = len(d.cfg.Nodes)
+		}
+		go d.hook.send(ctx, func() bool { return int(d.formed.Load()) >= want },
+			func(m []byte) error { return l.Submit(m, false) })
 	}
 	err = l.Run(ctx)
-	d.report()
+	d.log.Log(context.Background(), levelNotice, "Corosync Cluster Engine exiting normally")
+	if d.hook != nil {
+		r, rerr := d.hook.report(d.self.NodeID)
+		printReport(r)
+		if err == nil {
+			err = rerr
+		}
+	}
 	return err
+}
+
+// watchAuth logs, every period in which frames failed authentication, how
+// many: the only sign a node with the wrong key gives of why it is alone.
+func (d *daemon) watchAuth(ctx context.Context, period time.Duration) {
+	var last uint64
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		var failed uint64
+		for _, s := range d.secure {
+			failed += s.Stats().AuthFailures
+		}
+		if failed > last {
+			d.totem.Error(fmt.Sprintf("%d received frames failed authentication and were dropped: "+
+				"a peer has a different authkey or crypto_cipher/crypto_hash", failed-last))
+			last = failed
+		}
+	}
 }
 
 // onConf logs configuration changes as corosync does.
@@ -177,53 +176,23 @@ func (d *daemon) onConf(cc totem.ConfChange) {
 	if cc.Kind != totem.Regular {
 		return
 	}
-	d.log.Info(fmt.Sprintf("A new membership (%s) was formed. Members joined: %s left: %s",
-		cc.Ring, ids(cc.Joined), ids(cc.Left)), "members", ids(cc.Members))
-	if len(cc.Members) == len(d.cfg.Nodes) {
-		d.formed.Store(true)
+	msg := fmt.Sprintf("A new membership (%s) was formed.", cc.Ring)
+	if len(cc.Joined) > 0 {
+		msg += " Members joined: " + ids(cc.Joined)
 	}
+	if len(cc.Left) > 0 {
+		msg += " Members left: " + ids(cc.Left)
+	}
+	d.totem.Log(context.Background(), levelNotice, msg)
+	d.log.Log(context.Background(), levelNotice, fmt.Sprintf("Members[%d]: %s", len(cc.Members), ids(cc.Members)))
+	d.formed.Store(int32(len(cc.Members)))
 	notifyReady()
 }
 
 func (d *daemon) onDeliver(sender uint32, payload []byte) {
-	d.mu.Lock()
-	if d.delivered == 0 {
-		d.firstAt = time.Now()
+	if d.hook != nil {
+		d.hook.onDeliver(d.self.NodeID, sender, payload)
 	}
-	d.delivered++
-	d.lastAt = time.Now()
-	d.mu.Unlock()
-}
-
-// demoTraffic is the test hook until cpg exists: once the ring holds every
-// node, submit n messages of 1 KiB.
-func (d *daemon) demoTraffic(ctx context.Context, n int) {
-	for !d.formed.Load() {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	msg := make([]byte, 1024)
-	for sent := 0; sent < n && ctx.Err() == nil; {
-		if d.loop.Submit(msg, false) == nil {
-			sent++
-		} else {
-			time.Sleep(100 * time.Microsecond)
-		}
-	}
-}
-
-// report prints what this node delivered (the demo reads it).
-func (d *daemon) report() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	rate := 0.0
-	if el := d.lastAt.Sub(d.firstAt).Seconds(); el > 0 {
-		rate = float64(d.delivered) / el
-	}
-	fmt.Printf("node %d delivered %d messages (%.0f msgs/s)\n", d.self.NodeID, d.delivered, rate)
 }
 
 func ids(list []uint32) string {

@@ -32,8 +32,17 @@ func run(args []string) int {
 		testOnly   = fs.Bool("t", false, "test the configuration and exit")
 		showVer    = fs.Bool("v", false, "print the version and exit")
 		nodeID     = fs.Uint("n", 0, "the local node's id, when the nodelist cannot tell by address")
-		demoSend   = fs.Int("demo-send", 0, "test hook until cpg exists: once in a ring of every node, submit this many 1 KiB messages and report the delivery rate")
+		hook       trafficOptions
+		hookOn     bool
 	)
+	// The test hook, until cpg exists (the harness and the demo drive it).
+	fs.IntVar(&hook.Count, "demo-send", 0, "test hook: once the ring has -demo-members members, submit this many numbered messages")
+	fs.IntVar(&hook.Size, "demo-size", 1024, "test hook: bytes per message (at least 16)")
+	fs.IntVar(&hook.Rate, "demo-rate", 0, "test hook: messages per second (0: as fast as flow control allows)")
+	fs.IntVar(&hook.WaitMembers, "demo-members", 0, "test hook: ring size to wait for before sending (0: every node)")
+	fs.DurationVar(&hook.After, "demo-after", 0, "test hook: wait this long after the ring formed before sending")
+	fs.IntVar(&hook.Expect, "demo-expect", 0, "test hook: print a line once this many messages were delivered")
+	fs.StringVar(&hook.DeliveryLog, "delivery-log", "", "test hook: write \"sender seq\" for every delivered message to this file")
 	if err := fs.Parse(args); err != nil {
 		return 8 // corosync's COROSYNC_EXIT_CODE: invalid option
 	}
@@ -52,7 +61,12 @@ func run(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	if err := d.run(ctx, *demoSend); err != nil && !errors.Is(err, context.Canceled) {
+	fs.Visit(func(f *flag.Flag) { hookOn = hookOn || f.Name == "demo-send" || f.Name == "delivery-log" })
+	var hp *trafficOptions
+	if hookOn {
+		hp = &hook
+	}
+	if err := d.run(ctx, hp); err != nil && !errors.Is(err, context.Canceled) {
 		slog.Error("stopped", "err", err)
 		return 1
 	}

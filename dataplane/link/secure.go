@@ -2,6 +2,7 @@ package link
 
 import (
 	"errors"
+	"sync/atomic"
 
 	"github.com/gorosync/gorosync/dataplane/link/crypto"
 	"github.com/gorosync/gorosync/dataplane/transport"
@@ -20,7 +21,8 @@ type Secure struct {
 	in     []transport.Received
 	inBuf  [][]byte
 	mtu    int
-	stats  SecureStats
+	tally  SecureStats // this call's counts, added to stats once per call
+	stats  struct{ sealed, opened, authFailures atomic.Uint64 }
 }
 
 // SecureStats count what authentication did.
@@ -52,11 +54,29 @@ func (s *Secure) Fd() int { return s.inner.Fd() }
 // Close closes the inner transport.
 func (s *Secure) Close() error { return s.inner.Close() }
 
-// Stats returns the authentication counters.
-func (s *Secure) Stats() SecureStats { return s.stats }
+// Stats returns the authentication counters. Safe from any goroutine.
+func (s *Secure) Stats() SecureStats {
+	return SecureStats{Sealed: s.stats.sealed.Load(), Opened: s.stats.opened.Load(),
+		AuthFailures: s.stats.authFailures.Load()}
+}
+
+// flush adds this call's counts to the shared counters.
+func (s *Secure) flush() {
+	if s.tally.Sealed != 0 {
+		s.stats.sealed.Add(s.tally.Sealed)
+	}
+	if s.tally.Opened != 0 {
+		s.stats.opened.Add(s.tally.Opened)
+	}
+	if s.tally.AuthFailures != 0 {
+		s.stats.authFailures.Add(s.tally.AuthFailures)
+	}
+	s.tally = SecureStats{}
+}
 
 // Send seals every frame into the wrapper's buffers and sends the batch.
 func (s *Secure) Send(frames []transport.Outgoing) error {
+	defer s.flush()
 	for len(frames) > 0 {
 		n := min(len(frames), cap(s.out))
 		s.out = s.out[:0]
@@ -66,7 +86,7 @@ func (s *Secure) Send(frames []transport.Outgoing) error {
 				return err
 			}
 			s.out = append(s.out, transport.Outgoing{To: f.To, Data: sealed})
-			s.stats.Sealed++
+			s.tally.Sealed++
 		}
 		if err := s.inner.Send(s.out); err != nil {
 			return err
@@ -87,14 +107,15 @@ func (s *Secure) Recv(frames []transport.Received) (int, error) {
 	for i := range n {
 		opened, err := s.sealer.Open(s.inBuf[k][:0], s.in[i].Data)
 		if err != nil {
-			s.stats.AuthFailures++
+			s.tally.AuthFailures++
 			continue
 		}
 		frames[k] = transport.Received{Data: opened, From: s.in[i].From}
-		s.stats.Opened++
+		s.tally.Opened++
 		k++
 	}
 	s.inner.Release(s.in[:n])
+	s.flush()
 	return k, nil
 }
 

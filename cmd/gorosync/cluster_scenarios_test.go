@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorosync/gorosync/bench/cluster"
+)
+
+// formMargin bounds how long a cluster may take to form after its daemons
+// start: the first ring needs a join and a consensus round (~1.2 token).
+const formTimeout = 20 * time.Second
+
+// allDelivered waits until every node printed that it delivered total
+// messages.
+func allDelivered(t *testing.T, c *cluster.Cluster, total int, timeout time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	re := regexp.MustCompile(fmt.Sprintf(`gorosync-traffic: delivered %d$`, total))
+	for _, n := range c.Nodes() {
+		if _, _, err := n.WaitOutput(ctx, re, 0); err != nil {
+			t.Fatalf("%s did not deliver %d messages within %v: %v", n.Name, total, timeout, err)
+		}
+	}
+}
+
+func members(n int) string {
+	s := make([]string, n)
+	for i := range s {
+		s[i] = fmt.Sprint(i + 1)
+	}
+	return strings.Join(s, " ")
+}
+
+// Three nodes on two links and five on one form a ring, and traffic from
+// every node is delivered everywhere in one total order.
+func TestClusterFormsAndOrders(t *testing.T) {
+	for _, tc := range []struct{ nodes, links int }{{3, 2}, {5, 1}} {
+		t.Run(fmt.Sprintf("%dnodes-%dlinks", tc.nodes, tc.links), func(t *testing.T) {
+			const perNode = 2000
+			c := startCluster(t, clusterSpec{nodes: tc.nodes, links: tc.links, tokenMs: 1000,
+				hook: fmt.Sprintf("-demo-send %d -demo-size 200 -demo-expect %d", perNode, perNode*tc.nodes)})
+			for _, n := range c.Nodes() {
+				waitMembers(t, n, members(tc.nodes), 0, formTimeout)
+			}
+			allDelivered(t, c, perNode*tc.nodes, 60*time.Second)
+			stopAll(t, c)
+			senders := make([]int, tc.nodes)
+			for i := range senders {
+				senders[i] = i + 1
+			}
+			checkSameOrder(t, c, senders, perNode)
+		})
+	}
+}
+
+// kill -9 of one node: the survivors install a ring without it within
+// token + consensus + margin; restarted, it rejoins.
+func TestClusterKillAndRestart(t *testing.T) {
+	const tokenMs = 300
+	c := startCluster(t, clusterSpec{nodes: 3, tokenMs: tokenMs, totemExtra: " token_coefficient: 0\n"})
+	var formed [4]membership
+	for i, n := range c.Nodes() {
+		formed[i+1] = waitMembers(t, n, "1 2 3", 0, formTimeout)
+	}
+	killedAt := time.Now()
+	if err := c.Node(3).Kill(); err != nil {
+		t.Fatal(err)
+	}
+	// token (300) + consensus (1.2 × token = 360) + 1 s for scheduling on
+	// a loaded 2-core machine and the 1 ms log timestamp resolution.
+	bound := time.Duration(tokenMs)*time.Millisecond + 360*time.Millisecond + time.Second
+	for _, i := range []int{1, 2} {
+		m := waitMembers(t, c.Node(i), "1 2", formed[i].offset, 10*time.Second)
+		took := m.at.Sub(killedAt)
+		t.Logf("n%d: kill -9 → new ring in %v", i, took)
+		if took > bound {
+			t.Errorf("n%d installed the ring without n3 after %v, bound %v", i, took, bound)
+		}
+		formed[i] = m
+	}
+	if err := c.Node(3).Start(); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{1, 2} {
+		waitMembers(t, c.Node(i), "1 2 3", formed[i].offset, 10*time.Second)
+	}
+	waitMembers(t, c.Node(3), "1 2 3", 0, 10*time.Second)
+}
+
+// A partition {1,2} | {3,4,5} makes two rings; healed, one.
+func TestClusterPartitionAndHeal(t *testing.T) {
+	c := startCluster(t, clusterSpec{nodes: 5, tokenMs: 500, totemExtra: " token_coefficient: 0\n"})
+	var at [6]int64
+	for i, n := range c.Nodes() {
+		at[i+1] = waitMembers(t, n, members(5), 0, formTimeout).offset
+	}
+	if err := c.Partition([]int{1, 2}, []int{3, 4, 5}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 5; i++ {
+		want := "1 2"
+		if i > 2 {
+			want = "3 4 5"
+		}
+		at[i] = waitMembers(t, c.Node(i), want, at[i], 15*time.Second).offset
+	}
+	if err := c.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 5; i++ {
+		waitMembers(t, c.Node(i), members(5), at[i], 15*time.Second)
+	}
+}
+
+// With two links, either link going down changes no membership: traffic
+// fails over to the other link and keeps its order.
+func TestClusterLinkDownNoMembershipChange(t *testing.T) {
+	for _, down := range []int{1, 0} {
+		t.Run(fmt.Sprintf("link%d", down), func(t *testing.T) {
+			const perNode = 3000
+			c := startCluster(t, clusterSpec{nodes: 3, links: 2, tokenMs: 1000,
+				totemExtra: " interface {\n  linknumber: 0\n  knet_link_priority: 2\n }\n interface {\n  linknumber: 1\n  knet_link_priority: 1\n }\n",
+				hook:       fmt.Sprintf("-demo-send %d -demo-size 512 -demo-rate 500 -demo-expect %d", perNode, 3*perNode)})
+			var at [4]int64
+			for i, n := range c.Nodes() {
+				at[i+1] = waitMembers(t, n, "1 2 3", 0, formTimeout).offset
+			}
+			time.Sleep(time.Second) // traffic flowing
+			if err := c.LinkDown(1, down); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			re := regexp.MustCompile(fmt.Sprintf(`\[KNET  \] link: host: 1 link: %d is down`, down))
+			if _, _, err := c.Node(2).WaitOutput(ctx, re, 0); err != nil {
+				t.Fatalf("n2 never saw link %d to n1 go down: %v", down, err)
+			}
+			allDelivered(t, c, 3*perNode, 60*time.Second)
+			before := stopAll(t, c)
+			for i, n := range c.Nodes() {
+				if got := memberships(t, n, at[i+1], before[i+1]); len(got) != 0 {
+					t.Errorf("%s: membership changed after link %d went down: %v", n.Name, down, got)
+				}
+			}
+			checkSameOrder(t, c, []int{1, 2, 3}, perNode)
+		})
+	}
+}
+
+// 10% random loss on the output of every node: everything is delivered,
+// in one order, with no membership change.
+func TestClusterTenPercentLoss(t *testing.T) {
+	const perNode = 3000
+	c := startCluster(t, clusterSpec{nodes: 3, tokenMs: 3000,
+		hook: fmt.Sprintf("-demo-send %d -demo-size 1024 -demo-after 1s -demo-expect %d", perNode, 3*perNode)})
+	var at [4]int64
+	for i, n := range c.Nodes() {
+		at[i+1] = waitMembers(t, n, "1 2 3", 0, formTimeout).offset
+	}
+	for i := 1; i <= 3; i++ {
+		if err := c.Loss(i, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allDelivered(t, c, 3*perNode, 90*time.Second)
+	before := stopAll(t, c)
+	for i, n := range c.Nodes() {
+		if got := memberships(t, n, at[i+1], before[i+1]); len(got) != 0 {
+			t.Errorf("%s: membership changed under 10%% loss: %v", n.Name, got)
+		}
+	}
+	checkSameOrder(t, c, []int{1, 2, 3}, perNode)
+}
+
+// A node with the wrong authkey never joins, and says why.
+func TestClusterWrongAuthkeyNeverJoins(t *testing.T) {
+	good, bad := strings.Repeat("k", 128), strings.Repeat("x", 128)
+	c := startCluster(t, clusterSpec{nodes: 3, tokenMs: 500, keys: map[int]string{1: good, 2: good, 3: bad}})
+	waitMembers(t, c.Node(1), "1 2", 0, formTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, _, err := c.Node(3).WaitOutput(ctx, regexp.MustCompile(`failed authentication`), 0); err != nil {
+		t.Fatalf("n3 did not log why it is alone: %v", err)
+	}
+	time.Sleep(2 * time.Second) // several token rotations and join attempts
+	for i := 1; i <= 3; i++ {
+		for _, m := range memberships(t, c.Node(i), 0, 0) {
+			if i < 3 && strings.Contains(" "+m+" ", " 3 ") || i == 3 && m != "3" {
+				t.Errorf("n%d installed membership [%s]: the node with the wrong key joined", i, m)
+			}
+		}
+	}
+}
