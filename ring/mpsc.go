@@ -105,6 +105,13 @@ func (r *MPSC) PollIf(fn func(msg []byte) bool) bool {
 	return true
 }
 
+// Ready reports whether a committed message waits to be polled. Only the
+// consumer calls it (before sleeping, to close the race with a producer
+// that offered just before the consumer said it sleeps).
+func (r *MPSC) Ready() bool {
+	return r.slots[r.head&r.mask].seq.Load() == r.head+1
+}
+
 // Drain polls up to max messages and returns how many it handed over.
 func (r *MPSC) Drain(max int, fn func(msg []byte)) int {
 	n := 0

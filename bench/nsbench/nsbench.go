@@ -70,6 +70,12 @@ func (t topo) conf(n *cluster.Node) string {
 	if t.coeffZero {
 		b.WriteString(" token_coefficient: 0\n")
 	}
+	if t.tokenMs < 150 {
+		// token_retransmit = token / (const + 0.2) must stay ≥ 30 ms, as
+		// corosync checks: with the default const (4) a token under 126 ms
+		// is refused.
+		b.WriteString(" token_retransmits_before_loss_const: 1\n")
+	}
 	if t.windowSize > 0 {
 		fmt.Fprintf(&b, " window_size: %d\n", t.windowSize)
 	}

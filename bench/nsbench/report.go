@@ -120,7 +120,7 @@ func (r *Results) Markdown(w io.Writer, p Plan) {
 		mx, _, _ := stats(rates(r.Latency[d], func(x Rate) float64 { return x.MaxUs }))
 		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f |\n", d, p50, p99, mx)
 	}
-	fmt.Fprintf(w, "\nkill -9 of node 3 → node 1 logs the ring without it (token_coefficient 0; log timestamps in ms; %d kills per token):\n\n", p.Trials)
+	fmt.Fprintf(w, "\nkill -9 of node 3 → node 1 logs the ring without it (token_coefficient 0, consensus 1.2 × token; below 150 ms token_retransmits_before_loss_const 1, as corosync's 30 ms retransmit minimum requires; log timestamps in ms; %d kills per token):\n\n", p.Trials)
 	fmt.Fprintf(w, "| daemon | token ms | median | range |\n|---|---|---|---|\n")
 	for _, d := range p.Daemons {
 		for _, tok := range p.Tokens[d] {

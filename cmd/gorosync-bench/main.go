@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -47,6 +48,10 @@ func run(ctx context.Context, gorosync, corosync string, seconds float64, repeat
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	if gorosync, err = filepath.Abs(gorosync); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	env := &nsbench.Env{Gorosync: gorosync, Dir: dir, Progress: os.Stderr}
 	plan := nsbench.Plan{
 		Daemons: []nsbench.Daemon{nsbench.Gorosync}, Sizes: []int{64, 1024, 65536}, Seconds: seconds, Repeat: repeat,

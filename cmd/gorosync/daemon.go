@@ -127,15 +127,24 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions) error {
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go d.watchAuth(watchCtx, 2*time.Second)
+	senderDone := make(chan struct{})
 	if d.hook != nil && hook.Count > 0 {
 		want := hook.WaitMembers
 		if want == 0 {
 			want = len(d.cfg.Nodes)
 		}
-		go d.hook.send(ctx, func() bool { return int(d.formed.Load()) >= want },
-			func(m []byte) error { return l.Submit(m, false) })
+		go func() {
+			defer close(senderDone)
+			d.hook.send(watchCtx, func() bool { return int(d.formed.Load()) >= want },
+				func(m []byte) error { return l.Submit(m, false) })
+		}()
+	} else {
+		close(senderDone)
 	}
 	err = l.Run(ctx)
+	stopWatch()
+	<-senderDone // no Submit after the loop's waker is closed
+	l.Close()
 	d.log.Log(context.Background(), levelNotice, "Corosync Cluster Engine exiting normally")
 	if d.hook != nil {
 		r, rerr := d.hook.report(d.self.NodeID)

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -41,6 +42,7 @@ func run(args []string) int {
 	fs.IntVar(&hook.Rate, "demo-rate", 0, "test hook: messages per second (0: as fast as flow control allows)")
 	fs.IntVar(&hook.WaitMembers, "demo-members", 0, "test hook: ring size to wait for before sending (0: every node)")
 	fs.DurationVar(&hook.After, "demo-after", 0, "test hook: wait this long after the ring formed before sending")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (bottleneck hunting)")
 	fs.IntVar(&hook.Expect, "demo-expect", 0, "test hook: print a line once this many messages were delivered")
 	fs.StringVar(&hook.DeliveryLog, "delivery-log", "", "test hook: write \"sender seq\" for every delivered message to this file")
 	if err := fs.Parse(args); err != nil {
@@ -58,6 +60,19 @@ func run(args []string) int {
 	if *testOnly {
 		fmt.Println("Configuration is valid.")
 		return 0
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 8
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 8
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

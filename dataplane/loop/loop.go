@@ -3,6 +3,7 @@ package loop
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorosync/gorosync/dataplane/totem"
@@ -73,7 +74,15 @@ type Loop struct {
 	take    func(msg []byte) bool           // bound once
 	stats   Stats
 	err     error
+
+	waker    int         // eventfd Submit writes when the loop sleeps
+	sleeping atomic.Bool // the loop is (about to be) in waitForWork
+	blocked  bool        // the inbox's head was refused for back-pressure
+	wakeups  atomic.Uint64
 }
+
+// Wakeups counts sleeps that Submit cut short. Safe from any goroutine.
+func (l *Loop) Wakeups() uint64 { return l.wakeups.Load() }
 
 // Stats count the loop's work.
 type Stats struct {
@@ -116,7 +125,19 @@ func New(cfg Config) (*Loop, error) {
 	l.tx = make([]transport.Outgoing, 0, 256)
 	l.deliver = l.onMessage
 	l.take = l.submitFromInbox
+	if l.waker, err = newWaker(); err != nil {
+		return nil, err
+	}
 	return l, nil
+}
+
+// Close releases the loop's wake-up descriptor; call it after Run returned
+// and once no goroutine calls Submit any more.
+func (l *Loop) Close() {
+	if l.waker >= 0 {
+		closeWaker(l.waker)
+		l.waker = -1
+	}
 }
 
 // Node is the loop's totem node (read it only from the loop's goroutine,
@@ -133,7 +154,13 @@ func (l *Loop) Submit(payload []byte, safe bool) error {
 	if safe {
 		buf[0] = 1
 	}
-	return l.inbox.OfferParts(buf[:], payload)
+	if err := l.inbox.OfferParts(buf[:], payload); err != nil {
+		return err
+	}
+	if l.sleeping.Load() && l.sleeping.CompareAndSwap(true, false) {
+		wake(l.waker)
+	}
+	return nil
 }
 
 // now is the monotonic time the state machine runs on.
@@ -173,6 +200,7 @@ func (l *Loop) Pass() (work int, err error) {
 		}
 		work++
 	}
+	l.blocked = false
 	for k := 0; k < 64 && l.inbox.PollIf(l.take); k++ {
 		work++
 	}
@@ -198,6 +226,7 @@ func (l *Loop) submitFromInbox(msg []byte) bool {
 		return true
 	case errors.Is(err, totempg.ErrTryAgain):
 		l.stats.SubmitRefused++
+		l.blocked = true
 		return false
 	default:
 		l.err = fmt.Errorf("loop: submitting a message of %d bytes: %w", len(msg)-1, err)

@@ -27,6 +27,11 @@ type cluster struct {
 
 func startCluster(t *testing.T, n int, port uint16) *cluster {
 	t.Helper()
+	return startClusterIdle(t, n, port, IdleHybrid)
+}
+
+func startClusterIdle(t *testing.T, n int, port uint16, idle Idle) *cluster {
+	t.Helper()
 	peers := map[uint32]netip.AddrPort{}
 	for i := range n {
 		peers[uint32(i+1)] = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)}), port)
@@ -47,7 +52,7 @@ func startCluster(t *testing.T, n int, port uint16) *cluster {
 			Totem:     totem.Config{NodeID: id, Timers: totem.TimersFor(p), SortQueueSize: 1024},
 			Transport: tr,
 			CPU:       -1,
-			Idle:      IdleHybrid,
+			Idle:      idle,
 			Deliver: func(sender uint32, payload []byte) {
 				c.mu.Lock()
 				c.got[i] = append(c.got[i], string(payload))
@@ -154,5 +159,32 @@ func TestLoopsOrderOverUDP(t *testing.T) {
 			t.Fatalf("delivered %d/%d/%d of %d", len(got[0]), len(got[1]), len(got[2]), 3*per)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A sleeping loop (IdleBlock) is woken by Submit through its eventfd, not
+// left to its next timer or the 1 ms sleep bound.
+func TestSubmitWakesSleepingLoop(t *testing.T) {
+	c := startClusterIdle(t, 3, 25435, IdleBlock)
+	c.waitFormed(t)
+	l := c.loops[0]
+	const n = 50
+	for i := range n {
+		for end := time.Now().Add(2 * time.Second); !l.sleeping.Load() && time.Now().Before(end); {
+			time.Sleep(50 * time.Microsecond)
+		}
+		if err := l.Submit([]byte(fmt.Sprint(i)), false); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	for end := time.Now().Add(5 * time.Second); len(c.delivered()[2]) < n && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := len(c.delivered()[2]); got != n {
+		t.Fatalf("node 3 delivered %d of %d", got, n)
+	}
+	if w := l.Wakeups(); w == 0 {
+		t.Fatal("no submission woke the sleeping loop through its waker")
 	}
 }

@@ -19,16 +19,34 @@ func pinToCPU(cpu int) error {
 	return nil
 }
 
-// waitForWork sleeps until fd is readable or d passed.
-func waitForWork(fd int, d time.Duration) {
-	if fd < 0 {
-		time.Sleep(d)
-		return
-	}
-	fds := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	ms := int(d.Milliseconds())
-	if ms == 0 && d > 0 {
-		ms = 1
-	}
-	_, _ = unix.Poll(fds[:], ms) // EINTR and timeouts both just end the wait
+// waitForWork sleeps until fd or wake is readable or d passed (ppoll, so
+// timers shorter than a millisecond are kept).
+func waitForWork(fd, wake int, d time.Duration) {
+	fds := [2]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(wake), Events: unix.POLLIN}}
+	ts := unix.NsecToTimespec(int64(d))
+	_, _ = unix.Ppoll(fds[:], &ts, nil) // EINTR and timeouts both just end the wait; fd -1 is ignored
 }
+
+// newWaker makes the eventfd Submit writes to wake a sleeping loop.
+func newWaker() (int, error) {
+	fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		return -1, fmt.Errorf("loop: eventfd: %w", err)
+	}
+	return fd, nil
+}
+
+var one = [8]byte{1}
+
+// wake makes the waker readable.
+func wake(fd int) { _, _ = unix.Write(fd, one[:]) }
+
+// drainWaker resets the waker after a sleep and says whether it had been
+// written.
+func drainWaker(fd int) bool {
+	var buf [8]byte
+	n, _ := unix.Read(fd, buf[:])
+	return n == 8
+}
+
+func closeWaker(fd int) { _ = unix.Close(fd) }

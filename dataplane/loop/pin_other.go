@@ -9,4 +9,9 @@ import (
 
 func pinToCPU(int) error { return errors.New("loop: CPU pinning needs Linux") }
 
-func waitForWork(_ int, d time.Duration) { time.Sleep(d) }
+func waitForWork(_, _ int, d time.Duration) { time.Sleep(d) }
+
+func newWaker() (int, error) { return -1, nil }
+func wake(int)               {}
+func drainWaker(int) bool    { return false }
+func closeWaker(int)         {}
