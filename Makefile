@@ -7,7 +7,12 @@ FAULTS    ?= 8
 FUZZTIME  ?= 20s
 BIN       := bin
 
-.PHONY: all build test unit fuzz demo simdemo sim bench vet clean
+.PHONY: all build deps test unit fuzz demo simdemo sim bench bench-cluster vet clean
+
+# Debian packages the tests use: ip and nft for the namespace cluster
+# tests, corosync and its client libraries for the side-by-side tests and
+# the cpg bench client, gcc to build it.
+DEB_PACKAGES := iproute2 nftables corosync libcpg-dev libcorosync-common-dev libqb-dev gcc
 
 all: build
 
@@ -17,9 +22,21 @@ build:
 vet:
 	$(GO) vet ./...
 
+# deps: as root, install the missing DEB_PACKAGES; otherwise name them
+# (the tests that need them then skip, saying why).
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+	  echo "deps: SKIPPED installing$$missing (needs root and apt-get): the namespace cluster and corosync tests will skip"; \
+	fi
+
 # test: vet, every package's tests (the simulator runs 1,000 seeds over
 # 2..9 nodes with up to 20% loss), then every fuzz target for FUZZTIME.
-test: vet unit
+test: deps vet unit
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 
 unit:
@@ -54,6 +71,11 @@ sim:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# bench-cluster: gorosync against corosync 3.1.7 on the 3-node namespace
+# topology (root), the tables of BENCHMARKS.md.
+bench-cluster: deps build
+	$(BIN)/gorosync-bench -gorosync $(BIN)/gorosync
 
 clean:
 	rm -rf $(BIN)

@@ -15,6 +15,7 @@ import (
 	"github.com/gorosync/gorosync/dataplane/loop"
 	"github.com/gorosync/gorosync/dataplane/totem"
 	"github.com/gorosync/gorosync/dataplane/transport"
+	"github.com/gorosync/gorosync/dataplane/transport/fault"
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
 )
 
@@ -28,6 +29,7 @@ type daemon struct {
 	tr     transport.Transport
 	links  *link.Links    // transport knet: the link layer
 	secure []*link.Secure // per link, when crypto is on
+	fault  *fault.Stage   // the test-only fault stage, when configured
 	loop   *loop.Loop
 	formed atomic.Int32 // members of the last regular configuration
 	hook   *traffic     // the test hook, nil unless asked for
@@ -122,6 +124,7 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions) error {
 		return err
 	}
 	d.tr, d.loop = tr, l
+	d.log.Info(loop.DescribeCPU(d.cfg.Dataplane.CPU))
 	d.totem.Log(ctx, levelNotice, fmt.Sprintf("Token Timeout (%d ms) retransmit timeout (%d ms)", t.TokenMs, t.TokenRetransmitMs),
 		"node", d.self.NodeID, "links", len(t.Interfaces), "transport", t.Transport)
 	watchCtx, stopWatch := context.WithCancel(ctx)
@@ -145,6 +148,7 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions) error {
 	stopWatch()
 	<-senderDone // no Submit after the loop's waker is closed
 	l.Close()
+	d.logLinkStats()
 	d.log.Log(context.Background(), levelNotice, "Corosync Cluster Engine exiting normally")
 	if d.hook != nil {
 		r, rerr := d.hook.report(d.self.NodeID)

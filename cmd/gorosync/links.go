@@ -38,6 +38,10 @@ func (d *daemon) openTransport() (transport.Transport, error) {
 		}
 	}
 	for _, iface := range ifaces {
+		if kind := d.cfg.Dataplane.LinkTransport[iface.Link]; kind != "udp" {
+			closeAll()
+			return nil, fmt.Errorf("link %d: dataplane transport %q is not available in this build yet; use udp", iface.Link, kind)
+		}
 		tr, err := d.openLink(iface.Link, iface.Mcastport)
 		if err != nil {
 			closeAll()
@@ -92,7 +96,7 @@ func (d *daemon) openTransport() (transport.Transport, error) {
 		}
 		d.log.Warn("test-only fault stage on received frames", "loss%", f.LossPercent, "dup%", f.DuplicatePercent,
 			"reorder%", f.ReorderPercent, "delay_ms", f.DelayMs, "jitter_ms", f.DelayJitterMs)
-		out = st
+		d.fault, out = st, st
 	}
 	return out, nil
 }
@@ -139,6 +143,28 @@ func (d *daemon) openLink(l int, port uint16) (transport.Transport, error) {
 	}
 	d.secure = append(d.secure, sec)
 	return sec, nil
+}
+
+// logLinkStats writes each (peer, link)'s counters, as knet's
+// per-link statistics, when the daemon stops.
+func (d *daemon) logLinkStats() {
+	if d.fault != nil {
+		f := d.fault.Stats()
+		d.log.Warn(fmt.Sprintf("test-only fault stage: passed %d dropped %d duplicated %d delayed %d reordered %d overflow %d",
+			f.Passed, f.Dropped, f.Duplicated, f.Delayed, f.Reordered, f.Overflow))
+	}
+	if d.links == nil {
+		return
+	}
+	knet := d.logs.Logger(subsysKnet)
+	for _, s := range d.links.Status() {
+		state := "down"
+		if s.Up {
+			state = "up"
+		}
+		knet.Info(fmt.Sprintf("link: host: %d link: %d is %s: tx %d rx %d pings %d pongs %d rtt %d us downs %d",
+			s.Peer, s.Link, state, s.TxFrames, s.RxFrames, s.PingsSent, s.PongsReceived, s.RTTNs/1000, s.Downs))
+	}
 }
 
 // pathMTU is the largest UDP payload that leaves the interface holding
