@@ -76,7 +76,8 @@ func startCluster(t *testing.T, spec clusterSpec) *cluster.Cluster {
 	defer cancel()
 	c, err := cluster.Start(ctx, cluster.Options{
 		Nodes: spec.nodes, Links: spec.links, Dir: dir,
-		Config: func(n *cluster.Node) string { return spec.conf(t, n) },
+		BindRun: true, // a private /run per node, as corosync needs and IPC will
+		Config:  func(n *cluster.Node) string { return spec.conf(t, n) },
 		Command: func(n *cluster.Node) []string {
 			argv := []string{bin, "-f", "-c", n.ConfPath}
 			if spec.hook != "" {
@@ -252,12 +253,4 @@ func stopAll(t *testing.T, c *cluster.Cluster) []int64 {
 		}
 	}
 	return before
-}
-
-func tail(s string, lines int) string {
-	parts := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(parts) > lines {
-		parts = parts[len(parts)-lines:]
-	}
-	return strings.Join(parts, "\n")
 }
