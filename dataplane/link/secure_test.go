@@ -67,3 +67,36 @@ func TestSecureRoundTripAndWrongKey(t *testing.T) {
 		t.Fatal("the forged frame was not counted")
 	}
 }
+
+// Sealing, sending, receiving and opening a batch allocate nothing.
+func TestSecureAllocationFree(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, 256)
+	a, b := securePair(t, 25530, key, key)
+	frames := []transport.Outgoing{{To: 2, Data: bytes.Repeat([]byte{1}, 1000)}, {To: 2, Data: []byte("token")}}
+	in := make([]transport.Received, 16)
+	short := 0
+	round := func() {
+		if err := a.Send(frames); err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for spins := 0; got < len(frames) && spins < 100000; spins++ {
+			n, _ := b.Recv(in)
+			got += n
+			b.Release(in[:n])
+		}
+		if got != len(frames) {
+			short++
+		}
+	}
+	round()
+	if allocs := testing.AllocsPerRun(200, round); allocs != 0 {
+		t.Fatalf("%v allocations per round, want 0", allocs)
+	}
+	if short != 0 {
+		t.Fatalf("%d rounds short of frames on loopback", short)
+	}
+	if st := b.Stats(); st.Opened < 400 || st.AuthFailures != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
