@@ -55,6 +55,18 @@ type Config struct {
 	Deliver func(sender uint32, payload []byte)
 	// Conf gets every configuration change, on the loop's goroutine.
 	Conf func(totem.ConfChange)
+	// Pollers are polled once per pass on the loop's goroutine (the IPC
+	// server, later the services' timers); a sleeping loop wakes when one
+	// of their descriptors becomes readable.
+	Pollers []Poller
+}
+
+// Poller is work the loop drives besides totem: Poll does what is ready
+// without blocking and says how much; Fd becomes readable when there is
+// work (-1: none, the poller is then polled at least every maxSleep).
+type Poller interface {
+	Poll() int
+	Fd() int
 }
 
 // Loop is a node's token loop.
@@ -75,6 +87,7 @@ type Loop struct {
 	stats   Stats
 	err     error
 
+	fds      []int       // what sleep waits on: transport, waker, pollers
 	waker    int         // eventfd Submit writes when the loop sleeps
 	sleeping atomic.Bool // the loop is (about to be) in waitForWork
 	blocked  bool        // the inbox's head was refused for back-pressure
@@ -95,6 +108,9 @@ var groupA = [][]byte{[]byte("a")}
 func New(cfg Config) (*Loop, error) {
 	if cfg.Transport == nil {
 		return nil, errors.New("loop: no transport")
+	}
+	if len(cfg.Pollers) > maxWaitFds-2 {
+		return nil, fmt.Errorf("loop: %d pollers, at most %d", len(cfg.Pollers), maxWaitFds-2)
 	}
 	if cfg.InboxSlots == 0 {
 		cfg.InboxSlots = 1024
@@ -122,12 +138,17 @@ func New(cfg Config) (*Loop, error) {
 	l.node, l.sender, l.asm, l.inbox = node, sender, totempg.NewAssembler(), inbox
 	l.glue = glue{node: node, sender: sender}
 	l.rx = make([]transport.Received, 64)
+	l.fds = append(l.fds, cfg.Transport.Fd(), -1)
+	for _, p := range cfg.Pollers {
+		l.fds = append(l.fds, p.Fd())
+	}
 	l.tx = make([]transport.Outgoing, 0, 256)
 	l.deliver = l.onMessage
 	l.take = l.submitFromInbox
 	if l.waker, err = newWaker(); err != nil {
 		return nil, err
 	}
+	l.fds[1] = l.waker
 	return l, nil
 }
 
@@ -203,6 +224,9 @@ func (l *Loop) Pass() (work int, err error) {
 	l.blocked = false
 	for k := 0; k < 64 && l.inbox.PollIf(l.take); k++ {
 		work++
+	}
+	for _, p := range l.cfg.Pollers {
+		work += p.Poll()
 	}
 	if l.err != nil {
 		return work, l.err

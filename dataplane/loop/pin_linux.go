@@ -19,12 +19,19 @@ func pinToCPU(cpu int) error {
 	return nil
 }
 
-// waitForWork sleeps until fd or wake is readable or d passed (ppoll, so
-// timers shorter than a millisecond are kept).
-func waitForWork(fd, wake int, d time.Duration) {
-	fds := [2]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(wake), Events: unix.POLLIN}}
+// maxWaitFds bounds what one sleep watches (transport, waker, pollers).
+const maxWaitFds = 16
+
+// waitForWork sleeps until one of fds is readable or d passed (ppoll, so
+// timers shorter than a millisecond are kept). A -1 is ignored.
+func waitForWork(fds []int, d time.Duration) {
+	var pfds [maxWaitFds]unix.PollFd
+	n := min(len(fds), maxWaitFds)
+	for i, fd := range fds[:n] {
+		pfds[i] = unix.PollFd{Fd: int32(fd), Events: unix.POLLIN}
+	}
 	ts := unix.NsecToTimespec(int64(d))
-	_, _ = unix.Ppoll(fds[:], &ts, nil) // EINTR and timeouts both just end the wait; fd -1 is ignored
+	_, _ = unix.Ppoll(pfds[:n], &ts, nil) // EINTR and timeouts both just end the wait
 }
 
 // newWaker makes the eventfd Submit writes to wake a sleeping loop.

@@ -9,7 +9,9 @@ import (
 
 func pinToCPU(int) error { return errors.New("loop: CPU pinning needs Linux") }
 
-func waitForWork(_, _ int, d time.Duration) { time.Sleep(d) }
+const maxWaitFds = 16
+
+func waitForWork(_ []int, d time.Duration) { time.Sleep(d) }
 
 func newWaker() (int, error) { return -1, nil }
 func wake(int)               {}

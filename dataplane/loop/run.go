@@ -80,7 +80,7 @@ func (l *Loop) sleep() {
 		return
 	}
 	wait := time.Duration(l.node.Deadline() - l.now())
-	waitForWork(l.tr.Fd(), l.waker, min(max(wait, 0), maxSleep))
+	waitForWork(l.fds, min(max(wait, 0), maxSleep))
 	l.sleeping.Store(false)
 	if drainWaker(l.waker) {
 		l.wakeups.Add(1)

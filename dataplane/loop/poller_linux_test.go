@@ -1,0 +1,71 @@
+package loop
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gorosync/gorosync/dataplane/totem"
+	"github.com/gorosync/gorosync/dataplane/transport/udp"
+)
+
+// A sleep ends when any watched descriptor becomes readable, long before
+// its timeout; -1 entries are ignored.
+func TestWaitForWorkWakesOnAnyFd(t *testing.T) {
+	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(efd)
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		wake(efd)
+	}()
+	start := time.Now()
+	waitForWork([]int{-1, -1, efd}, 20*time.Second)
+	if el := time.Since(start); el > 10*time.Second {
+		t.Fatalf("slept %v: the third descriptor did not end the sleep", el)
+	}
+	if !drainWaker(efd) {
+		t.Fatal("the descriptor was not written")
+	}
+}
+
+type countingPoller struct{ polls, work int }
+
+func (p *countingPoller) Poll() int { p.polls++; return p.work }
+func (p *countingPoller) Fd() int   { return -1 }
+
+// Every pass polls every poller once, and their work counts as the pass's.
+func TestPassPollsPollers(t *testing.T) {
+	self := netip.MustParseAddrPort("127.0.0.1:25445")
+	tr, err := udp.New(udp.Config{Local: self, Peers: map[uint32]netip.AddrPort{1: self}, LocalNodeID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	p := &countingPoller{work: 3}
+	l, err := New(Config{Totem: totem.Config{NodeID: 1, Timers: totem.TimersFor(totem.DefaultTimerParams(1))},
+		Transport: tr, CPU: -1, Idle: IdleBlock, Pollers: []Poller{p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := l.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		work, err := l.Pass()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.polls != i || work < 3 {
+			t.Fatalf("pass %d: poller polled %d times, pass work %d", i, p.polls, work)
+		}
+	}
+	if len(l.fds) != 3 || l.fds[2] != -1 {
+		t.Fatalf("sleep descriptors %v: want transport, waker, poller", l.fds)
+	}
+}
