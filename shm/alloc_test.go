@@ -1,0 +1,129 @@
+package shm
+
+import (
+	"encoding/binary"
+	"testing"
+	"time"
+)
+
+// directServer is a started server whose Poll the test calls itself, on
+// the test goroutine (no harness), for allocation counts.
+func directServer(t *testing.T, mode Mode) (*Server, *testHandler, string) {
+	t.Helper()
+	requireRoot(t)
+	hd := newTestHandler()
+	name := svcName()
+	s, err := New(Config{Services: []Service{{Name: name, Handler: hd}}, Mode: mode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(); checkNoLeftovers(t) })
+	return s, hd, name
+}
+
+// pollUntil calls Poll until cond holds (bounded).
+func pollUntil(t *testing.T, s *Server, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		s.Poll()
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// A request → Respond round trip and an Event allocate nothing on either
+// side, in both modes (the Go client in this test allocates nothing either,
+// so AllocsPerRun sees the server's Poll path alone).
+func TestZeroAllocs(t *testing.T) {
+	for _, mode := range []Mode{ModeSHM, ModeSocket} {
+		t.Run(mode.String(), func(t *testing.T) {
+			s, hd, name := directServer(t, mode)
+			c := dialClient(t, name, 1<<20)
+			pollUntil(t, s, "adoption", func() bool { return hd.connected.Load() == 1 })
+			var cn *Conn
+			for _, x := range hd.conns {
+				cn = x
+			}
+			req := request(make([]byte, 4096), 3, 1000, 1)
+			rbuf := make([]byte, 8192)
+			ev := make([]byte, 600)
+			fillEvent(ev, 1)
+			evbuf := make([]byte, 8192)
+			roundTrip := func() {
+				if err := c.send(req); err != nil {
+					t.Fatal(err)
+				}
+				var n int
+				var err error
+				for tries := 0; ; tries++ {
+					s.Poll()
+					if c.rsp != nil {
+						n, err = c.rsp.ReadWait(rbuf, 0)
+					} else {
+						n, err = readRetry(c.respFd, rbuf) // blocking; the response is there
+					}
+					if err == nil || tries > 1000 {
+						break
+					}
+				}
+				if err != nil || n != len(req) {
+					t.Fatalf("response: %d %v", n, err)
+				}
+			}
+			event := func() {
+				if err := cn.Event(ev); err != nil {
+					t.Fatal(err)
+				}
+				var n int
+				var err error
+				if c.ev != nil {
+					if _, err = readRetry(c.fd, c.one[:]); err == nil {
+						n, err = c.ev.ReadWait(evbuf, time.Second)
+					}
+				} else {
+					n, err = readRetry(c.evFd, evbuf)
+				}
+				if err != nil || n != len(ev) {
+					t.Fatalf("event: %d %v", n, err)
+				}
+			}
+			for i := 0; i < 50; i++ { // warm up (socket mode connects lazily)
+				roundTrip()
+				event()
+			}
+			if a := testing.AllocsPerRun(2000, roundTrip); a != 0 {
+				t.Errorf("request→response round trip: %v allocations", a)
+			}
+			if a := testing.AllocsPerRun(2000, event); a != 0 {
+				t.Errorf("event: %v allocations", a)
+			}
+			// gathered responses
+			parts := func() {
+				le := binary.LittleEndian
+				hdr := rbuf[:24]
+				le.PutUint32(hdr[8:], 24+100)
+				if err := cn.RespondParts(hdr, req[:50], req[50:100]); err != nil {
+					t.Fatal(err)
+				}
+				var err error
+				if c.rsp != nil {
+					_, err = c.rsp.ReadWait(evbuf, time.Second)
+				} else {
+					_, err = readRetry(c.respFd, evbuf)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if a := testing.AllocsPerRun(2000, parts); a != 0 {
+				t.Errorf("RespondParts: %v allocations", a)
+			}
+		})
+	}
+}

@@ -1,0 +1,252 @@
+package shm
+
+import (
+	"errors"
+	"runtime/debug"
+
+	"github.com/gorosync/gorosync/ring/qbring"
+	"golang.org/x/sys/unix"
+)
+
+// shmConn is a connection's three libqb rings (spec §3): the client writes
+// requests, the server writes responses and events.
+type shmConn struct {
+	req, resp, ev *qbring.Ring
+}
+
+// createRing is qbring.Create; tests replace it to fail half-way.
+var createRing = qbring.Create
+
+// createSHM makes the rings <dir>/qb-{request,response,event}-<svc> with
+// the negotiated size, owned by the client, and fills in the response.
+func (c *Conn) createSHM(r *connResponse) error {
+	desc := c.dir + descSuffix
+	svc := c.svc.name
+	uid, gid := c.chownTo()
+	bases := [3]string{desc + "-request-" + svc, desc + "-response-" + svc, desc + "-event-" + svc}
+	rings := [3]**qbring.Ring{&c.shm.req, &c.shm.resp, &c.shm.ev}
+	for i, base := range bases {
+		ring, err := createRing(base, c.maxMsg, uid, gid)
+		if err != nil {
+			return err
+		}
+		*rings[i] = ring
+	}
+	r.request, r.response, r.event = bases[0], bases[1], bases[2]
+	return nil
+}
+
+// destroySHM closes (ref_count − 1) and unlinks every ring that exists.
+// The client may still have them mapped; it sees ref_count ≠ 2 and the
+// setup socket hung up.
+func (c *Conn) destroySHM() {
+	for _, rp := range [3]**qbring.Ring{&c.shm.req, &c.shm.resp, &c.shm.ev} {
+		if r := *rp; r != nil {
+			c.closeRing(r)
+			if err := r.Unlink(); err != nil {
+				c.s.log.Warn("ipc: could not remove ring files", "err", err)
+			}
+		}
+	}
+}
+
+// closeRing drops the server's reference to r, or, when the client broke
+// the mapping (a fault already happened, or happens now), just unmaps it.
+func (c *Conn) closeRing(r *qbring.Ring) {
+	if c.faulted {
+		r.Abandon()
+		return
+	}
+	defer debug.SetPanicOnFault(panicOnFault())
+	defer func() {
+		if recover() != nil {
+			c.faulted = true
+			r.Abandon()
+		}
+	}()
+	_ = r.Close()
+}
+
+// shmWrite copies parts into one chunk of ring and commits it (which posts
+// the ring's semaphore).
+func shmWrite(ring *qbring.Ring, parts [][]byte, n int) error {
+	ch, err := ring.Claim(n)
+	if err != nil {
+		return err
+	}
+	a, b := ch.A, ch.B
+	for _, p := range parts {
+		k := copy(a, p)
+		a = a[k:]
+		b = b[copy(b, p[k:]):]
+	}
+	ch.Len = n
+	return ring.Commit(ch)
+}
+
+// shmRespond writes a response chunk; no notification byte (§3.7).
+func (c *Conn) shmRespond(parts [][]byte, n int) (err error) {
+	defer debug.SetPanicOnFault(panicOnFault())
+	defer c.faultGuard(&err)
+	switch err := shmWrite(c.shm.resp, parts, n); {
+	case err == nil:
+		return nil
+	case errors.Is(err, qbring.ErrFull):
+		return ErrFull
+	case errors.Is(err, qbring.ErrTooBig):
+		return ErrTooBig
+	default: // the client broke the ring's indices
+		c.s.badRequest(c, "corrupt response ring", err)
+		return ErrClosed
+	}
+}
+
+// shmEvent writes an event chunk, then sends its notification byte.
+func (c *Conn) shmEvent(parts [][]byte, n int) (err error) {
+	defer debug.SetPanicOnFault(panicOnFault())
+	defer c.faultGuard(&err)
+	switch err := shmWrite(c.shm.ev, parts, n); {
+	case err == nil:
+	case errors.Is(err, qbring.ErrFull):
+		return errWouldBlock
+	case errors.Is(err, qbring.ErrTooBig):
+		return ErrTooBig
+	default:
+		c.s.badRequest(c, "corrupt event ring", err)
+		return ErrClosed
+	}
+	c.notify()
+	return nil
+}
+
+// notify sends the event's notification byte, or owes it while the setup
+// socket is full (libqb's outstanding notifiers): bytes stay 1:1 with events.
+func (c *Conn) notify() {
+	if c.owed > 0 {
+		c.owed++
+		c.flushNotify()
+		return
+	}
+	n, e := sendNB(c.setupFd, c.s.zeros[:1])
+	switch {
+	case n == 1:
+	case e == unix.EAGAIN || e == unix.EINTR:
+		c.owed = 1
+		c.setWantOut(true)
+	default:
+		c.closeWith("notification byte could not be sent", e)
+	}
+}
+
+// flushNotify sends owed notification bytes.
+func (c *Conn) flushNotify() int {
+	sent := 0
+	for c.owed > 0 && c.state == stateOpen {
+		n, e := sendNB(c.setupFd, c.s.zeros[:min(c.owed, len(c.s.zeros))])
+		if n > 0 {
+			c.owed -= n
+			sent += n
+			continue
+		}
+		switch e {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			c.setWantOut(true)
+			return sent
+		}
+		c.closeWith("notification bytes could not be sent", e)
+		return sent
+	}
+	c.setWantOut(false)
+	return sent
+}
+
+// setWantOut adds or removes EPOLLOUT on the setup socket.
+func (c *Conn) setWantOut(on bool) {
+	mask := uint32(unix.EPOLLIN)
+	if on {
+		mask |= unix.EPOLLOUT
+	}
+	if mask == c.setupMask || !c.adopted || c.state == stateClosed {
+		return
+	}
+	c.setupMask = mask
+	ev := unix.EpollEvent{Events: mask, Fd: c.slot, Pad: c.tag(tagSetup)}
+	_ = unix.EpollCtl(c.s.ep, unix.EPOLL_CTL_MOD, c.setupFd, &ev)
+}
+
+// shmReadable handles the setup socket's POLLIN: one notification byte per
+// request (§3.7), at most RequestsPerPass of them this pass. A 0-byte read
+// or an error is a disconnect.
+func (s *Server) shmReadable(c *Conn) int {
+	n, e := readNB(c.setupFd, s.byteBuf[:s.cfg.RequestsPerPass])
+	switch {
+	case e == unix.EAGAIN || e == unix.EINTR:
+		return 0
+	case e != 0:
+		c.closeWith("setup socket error", e)
+		return 0
+	case n == 0:
+		c.closeWith("client disconnected", nil)
+		return 0
+	}
+	for i := 0; i < n && c.state == stateOpen; i++ {
+		s.shmRequest(c)
+	}
+	if c.queue.n > 0 && c.state == stateOpen {
+		c.flushQueue() // the client is active: it may have made room
+	}
+	return n
+}
+
+// shmRequest takes one request from the request ring (Peek takes the
+// semaphore token the client posted), validates its header and hands a
+// private copy of it to the handler.
+func (s *Server) shmRequest(c *Conn) {
+	defer debug.SetPanicOnFault(panicOnFault())
+	defer c.faultGuard(nil)
+	ring := c.shm.req
+	ch, err := ring.Peek()
+	switch {
+	case err == nil:
+	case errors.Is(err, qbring.ErrEmpty):
+		// a byte without a request: libqb warns and goes on
+		s.stats.badRequests.Add(1)
+		return
+	default:
+		s.badRequest(c, "corrupt request ring", err)
+		return
+	}
+	h := ch.A
+	var hdr [reqHeaderSize]byte
+	if len(h) < reqHeaderSize {
+		k := copy(hdr[:], ch.A)
+		k += copy(hdr[k:], ch.B)
+		h = hdr[:k]
+	}
+	size, v := checkRequest(h, ch.Len, c.maxMsg)
+	switch v {
+	case reqDisconnect:
+		ring.Release()
+		c.closeWith("client requested disconnect", nil)
+		return
+	case reqBad:
+		ring.Release()
+		s.badRequest(c, "bad request header", nil)
+		return
+	}
+	// The request is copied out of shared memory and its chunk reclaimed
+	// before the handler runs. Out: the client can no longer change the
+	// bytes under the handler (a validated length read twice cannot turn
+	// into a different one). Reclaimed first: a client that sends its next
+	// request as soon as it has the response finds the whole ring free
+	// (libqb's server reclaims after the handler, and its client then gets
+	// EAGAIN when two large requests do not fit the ring together).
+	req := s.scratch[:size]
+	k := copy(req, ch.A)
+	copy(req[k:], ch.B)
+	ring.Release()
+	s.stats.requests.Add(1)
+	c.svc.handler.Request(c, req)
+}
