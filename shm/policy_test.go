@@ -49,9 +49,9 @@ uidgid {
 		want     bool
 	}{
 		{0, 500, true}, {500, 0, true}, // root by uid or gid
-		{189, 500, true},  // uidgid { uid: 189 }
-		{500, 7, true},    // uidgid { gid: 7 }
-		{500, 1001, true}, // uidgid.gid.1001 set at run time
+		{189, 500, true},                   // uidgid { uid: 189 }
+		{500, 7, true},                     // uidgid { gid: 7 }
+		{500, 1001, true},                  // uidgid.gid.1001 set at run time
 		{500, 500, false}, {7, 189, false}, // ids are not confused between uid and gid
 	} {
 		if got := allow(1, tc.uid, tc.gid); got != tc.want {
