@@ -130,7 +130,7 @@ func run(bin string, messages int, dur time.Duration, port int) int {
 		fmt.Printf("node %d membership:\n", i+1)
 		sc := bufio.NewScanner(&p.stderr)
 		for sc.Scan() {
-			if line := sc.Text(); strings.Contains(line, "membership") || strings.Contains(line, "error") {
+			if line := sc.Text(); strings.Contains(line, "membership") || strings.Contains(line, "Members[") || strings.Contains(line, "error") {
 				fmt.Println("  " + line)
 			}
 		}
