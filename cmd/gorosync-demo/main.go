@@ -101,7 +101,7 @@ func run(bin string, messages int, dur time.Duration, port int) int {
 			fmt.Println(err)
 			return 1
 		}
-		p := &proc{cmd: exec.Command(bin, "-f", "-c", path, "-n", fmt.Sprint(i), "-demo-send", fmt.Sprint(messages))}
+		p := &proc{cmd: exec.Command(bin, "-f", "-c", path, "-n", fmt.Sprint(i), "-ipc=false", "-demo-send", fmt.Sprint(messages))}
 		p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 		if err := p.cmd.Start(); err != nil {
 			fmt.Println("starting", bin, ":", err)

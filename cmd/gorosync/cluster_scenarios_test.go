@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -225,4 +226,44 @@ func TestClusterFaultStageDelayDuplicateReorder(t *testing.T) {
 		}
 	}
 	checkSameOrder(t, c, []int{1, 2, 3}, perNode)
+}
+
+// Debian's corosync-cmapctl, unmodified, reads and writes a running
+// gorosync's cmap over libqb IPC inside a node's namespace.
+func TestClusterCmapctlAgainstDaemon(t *testing.T) {
+	const tool = "/usr/sbin/corosync-cmapctl"
+	if _, err := os.Stat(tool); err != nil {
+		t.Skipf("needs %s (Debian package corosync; make deps installs it as root): %v", tool, err)
+	}
+	c := startCluster(t, clusterSpec{nodes: 3, tokenMs: 1000})
+	for _, n := range c.Nodes() {
+		waitMembers(t, n, "1 2 3", 0, formTimeout)
+	}
+	n2 := c.Node(2)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := n2.Exec(ctx, append([]string{tool}, args...)...)
+		if err != nil {
+			t.Fatalf("corosync-cmapctl %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	if got := run("-g", "totem.cluster_name"); strings.TrimSpace(got) != "totem.cluster_name (str) = gstest" {
+		t.Errorf("-g totem.cluster_name: %q", got)
+	}
+	if got := run("-g", "nodelist.local_node_pos"); strings.TrimSpace(got) != "nodelist.local_node_pos (u32) = 1" {
+		t.Errorf("n2's local node position: %q", got)
+	}
+	dump := run("nodelist.")
+	for _, want := range []string{"nodelist.node.0.ring0_addr (str) = 198.18.0.1", "nodelist.node.2.nodeid (u32) = 3"} {
+		if !strings.Contains(dump, want) {
+			t.Errorf("dump of nodelist. lacks %q:\n%s", want, dump)
+		}
+	}
+	run("-s", "test.answer", "u32", "42")
+	if got := run("-g", "test.answer"); strings.TrimSpace(got) != "test.answer (u32) = 42" {
+		t.Errorf("after -s: %q", got)
+	}
 }

@@ -16,7 +16,9 @@ import (
 	"github.com/gorosync/gorosync/dataplane/totem"
 	"github.com/gorosync/gorosync/dataplane/transport"
 	"github.com/gorosync/gorosync/dataplane/transport/fault"
+	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
+	"github.com/gorosync/gorosync/shm"
 )
 
 // daemon is one running gorosync.
@@ -33,6 +35,8 @@ type daemon struct {
 	loop   *loop.Loop
 	formed atomic.Int32 // members of the last regular configuration
 	hook   *traffic     // the test hook, nil unless asked for
+	cmap   *cmap.Store  // the configuration and statistics database
+	ipc    *shm.Server  // nil when started with -ipc=false
 }
 
 // newDaemon reads and checks the configuration and finds the local node.
@@ -78,7 +82,7 @@ func localAddrs() []netip.Addr {
 
 // run opens the links and runs the token loop until ctx ends; then the
 // node leaves the ring.
-func (d *daemon) run(ctx context.Context, hook *trafficOptions) error {
+func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error {
 	defer d.logs.Close()
 	d.log.Log(ctx, levelNotice, "Corosync Cluster Engine "+version+" starting up")
 	tr, err := d.openTransport()
@@ -98,6 +102,13 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions) error {
 		if d.hook, err = newTraffic(*hook); err != nil {
 			return err
 		}
+	}
+	var pollers []loop.Poller
+	if ipc {
+		if d.ipc, err = d.openIPC(); err != nil {
+			return err
+		}
+		pollers = append(pollers, d.ipc)
 	}
 	l, err := loop.New(loop.Config{
 		Totem: totem.Config{
@@ -119,8 +130,12 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions) error {
 		InboxSlots: d.cfg.Dataplane.RingSize,
 		Deliver:    d.onDeliver,
 		Conf:       d.onConf,
+		Pollers:    pollers,
 	})
 	if err != nil {
+		if d.ipc != nil {
+			_ = d.ipc.Close()
+		}
 		return err
 	}
 	d.tr, d.loop = tr, l
@@ -148,6 +163,9 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions) error {
 	stopWatch()
 	<-senderDone // no Submit after the loop's waker is closed
 	l.Close()
+	if d.ipc != nil {
+		_ = d.ipc.Close() // the loop has stopped polling it
+	}
 	d.logLinkStats()
 	d.log.Log(context.Background(), levelNotice, "Corosync Cluster Engine exiting normally")
 	if d.hook != nil {

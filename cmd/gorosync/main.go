@@ -42,6 +42,7 @@ func run(args []string) int {
 	fs.IntVar(&hook.Rate, "demo-rate", 0, "test hook: messages per second (0: as fast as flow control allows)")
 	fs.IntVar(&hook.WaitMembers, "demo-members", 0, "test hook: ring size to wait for before sending (0: every node)")
 	fs.DurationVar(&hook.After, "demo-after", 0, "test hook: wait this long after the ring formed before sending")
+	ipc := fs.Bool("ipc", true, "serve clients over libqb IPC (cmap so far); off for several daemons in one network namespace (make demo)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (bottleneck hunting)")
 	fs.IntVar(&hook.Expect, "demo-expect", 0, "test hook: print a line once this many messages were delivered")
 	fs.StringVar(&hook.DeliveryLog, "delivery-log", "", "test hook: write \"sender seq\" for every delivered message to this file")
@@ -81,7 +82,7 @@ func run(args []string) int {
 	if hookOn {
 		hp = &hook
 	}
-	if err := d.run(ctx, hp); err != nil && !errors.Is(err, context.Canceled) {
+	if err := d.run(ctx, hp, *ipc); err != nil && !errors.Is(err, context.Canceled) {
 		slog.Error("stopped", "err", err)
 		return 1
 	}
