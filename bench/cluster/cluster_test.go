@@ -23,7 +23,7 @@ const probeTimeout = 800 * time.Millisecond
 func need(t *testing.T) string {
 	t.Helper()
 	if err := Available(); err != nil {
-		t.Skip(err)
+		t.Skipf("namespace tests need root, ip and nft (make deps installs them as root; CI runs as root): %v", err)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -530,10 +530,10 @@ func TestCorosync(t *testing.T) {
 	need(t)
 	const corosync = "/usr/sbin/corosync"
 	if _, err := os.Stat(corosync); err != nil {
-		t.Skip("corosync not installed")
+		t.Skip("needs Debian's corosync (make deps installs it as root)")
 	}
 	if testing.Short() {
-		t.Skip("-short")
+		t.Skip("runs a real corosync cluster: not with -short")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
