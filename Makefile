@@ -44,15 +44,25 @@ unit:
 
 # fuzz: each fuzz target of every package for FUZZTIME (go test runs one
 # target per invocation). Findings are written to the package's
-# testdata/fuzz and fail the run.
+# testdata/fuzz and fail the run. Go 1.26's fuzz coordinator can also fail
+# a target with a bare "context deadline exceeded" at the end of FUZZTIME
+# on a loaded machine (golang/go#75804, fixed in Go 1.27): that failure
+# writes no input, so it is reported as the toolchain's and not counted.
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 	  for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
 	    echo "fuzz: $$pkg $$target ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    before=$$(ls $$dir/testdata/fuzz/$$target 2>/dev/null | wc -l); \
+	    if ! $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg > .fuzz.log 2>&1; then \
+	      cat .fuzz.log; \
+	      after=$$(ls $$dir/testdata/fuzz/$$target 2>/dev/null | wc -l); \
+	      if [ "$$after" = "$$before" ] && grep -q '^    context deadline exceeded$$' .fuzz.log; then \
+	        echo "fuzz: $$target: Go's fuzztime race (golang/go#75804), no failing input written: not a finding"; \
+	      else rm -f .fuzz.log; exit 1; fi; \
+	    else tail -n 2 .fuzz.log; fi; \
 	  done; \
-	done
+	done; rm -f .fuzz.log
 
 # demo: three gorosync daemons on 127.0.0.1-3 (no root needed) form a ring,
 # send through the test hook, print membership and delivered rates, stop.
