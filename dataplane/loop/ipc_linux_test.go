@@ -42,8 +42,8 @@ func (e *echoOnLoop) Request(c *shm.Conn, req []byte) {
 	binary.LittleEndian.PutUint32(r[8:], uint32(n))
 	binary.LittleEndian.PutUint32(r[16:], 1) // CS_OK
 	copy(r[24:], req[16:])
+	e.served.Add(1) // before the response: the client may check right after it
 	_ = c.Respond(r)
-	e.served.Add(1)
 }
 
 func (e *echoOnLoop) Disconnected(*shm.Conn) {}
