@@ -67,17 +67,19 @@ func TestSPSCClaimCommit(t *testing.T) {
 	}) {
 		t.Fatal("nothing to poll after commit")
 	}
-	for name, f := range map[string]func(){
-		"commit without claim": func() { r.Commit(0) },
-		"commit past claim":    func() { _, _ = r.Claim(3); r.Commit(4) },
+	// Each misuse on a fresh ring: a panicking Commit leaves its claim.
+	for name, f := range map[string]func(r *SPSC){
+		"commit without claim": func(r *SPSC) { r.Commit(0) },
+		"commit past claim":    func(r *SPSC) { _, _ = r.Claim(3); r.Commit(4) },
 	} {
+		r, _ := NewSPSC(2, 16)
 		func() {
 			defer func() {
 				if recover() == nil {
 					t.Errorf("%s did not panic", name)
 				}
 			}()
-			f()
+			f(r)
 		}()
 	}
 }
