@@ -14,7 +14,6 @@ import (
 	"github.com/gorosync/gorosync/dataplane/link"
 	"github.com/gorosync/gorosync/dataplane/loop"
 	"github.com/gorosync/gorosync/dataplane/totem"
-	"github.com/gorosync/gorosync/dataplane/transport"
 	"github.com/gorosync/gorosync/dataplane/transport/fault"
 	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
@@ -26,17 +25,15 @@ type daemon struct {
 	cfg    *coroparse.Config
 	self   coroparse.Node
 	logs   *logsys
-	log    *slog.Logger // MAIN
-	totem  *slog.Logger // TOTEM
-	tr     transport.Transport
+	log    *slog.Logger   // MAIN
+	totem  *slog.Logger   // TOTEM
 	links  *link.Links    // transport knet: the link layer
 	secure []*link.Secure // per link, when crypto is on
 	fault  *fault.Stage   // the test-only fault stage, when configured
-	loop   *loop.Loop
-	formed atomic.Int32 // members of the last regular configuration
-	hook   *traffic     // the test hook, nil unless asked for
-	cmap   *cmap.Store  // the configuration and statistics database
-	ipc    *shm.Server  // nil when started with -ipc=false
+	formed atomic.Int32   // members of the last regular configuration
+	hook   *traffic       // the test hook, nil unless asked for
+	cmap   *cmap.Store    // the configuration and statistics database
+	ipc    *shm.Server    // nil when started with -ipc=false
 }
 
 // newDaemon reads and checks the configuration and finds the local node.
@@ -138,7 +135,6 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error 
 		}
 		return err
 	}
-	d.tr, d.loop = tr, l
 	d.log.Info(loop.DescribeCPU(d.cfg.Dataplane.CPU))
 	d.totem.Log(ctx, levelNotice, fmt.Sprintf("Token Timeout (%d ms) retransmit timeout (%d ms)", t.TokenMs, t.TokenRetransmitMs),
 		"node", d.self.NodeID, "links", len(t.Interfaces), "transport", t.Transport)

@@ -59,6 +59,7 @@ func run(args []string) int {
 		return 8
 	}
 	if *testOnly {
+		d.logs.Close()
 		fmt.Println("Configuration is valid.")
 		return 0
 	}
