@@ -1,0 +1,216 @@
+package services
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+)
+
+// HeaderSize is the size of an exec message's header: service id and
+// function number, little-endian uint16 each.
+const HeaderSize = 4
+
+// maxFn bounds the function numbers counted per service (corosync's
+// engines have at most 12 exec functions).
+const maxFn = 16
+
+// syncService is the pseudo service id of the sync engine's own messages.
+const syncService uint16 = 0xffff
+
+// ErrTryAgain: the message was not queued (the loop's inbox is full, or
+// the message is larger than Config.MaxMessageBytes); try again later.
+var ErrTryAgain = errors.New("services: try again")
+
+// Config configures a Host.
+type Config struct {
+	NodeID uint32
+	// Send queues one exec message for the agreed order: the daemon's
+	// loop.Submit. It is called on the loop's goroutine.
+	Send func(msg []byte) error
+	// Engines are the local services, any order; ids must be unique.
+	Engines []Engine
+	// Now is the monotonic clock for Tick (default: time since New).
+	Now func() int64
+	// Synced, if set, is called when a sync round completes.
+	Synced func(ring RingID, members []uint32)
+	Log    *slog.Logger
+	// MaxMessageBytes bounds one exec message (default 1 MiB + header).
+	MaxMessageBytes int
+}
+
+// Host runs the engines of one node: routing, sync and timers.
+type Host struct {
+	cfg     Config
+	byID    map[uint16]Engine
+	tickers []Ticker
+	watch   []ConfWatcher
+	start   time.Time
+	buf     []byte // the message being built by Send
+
+	sync     syncEngine
+	counters map[uint16]*[maxFn][2]uint64 // tx, rx per function
+}
+
+// New checks the engines and returns their host.
+func New(cfg Config) (*Host, error) {
+	if cfg.Send == nil {
+		return nil, errors.New("services: no Send")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxMessageBytes == 0 {
+		cfg.MaxMessageBytes = 1<<20 + 4096
+	}
+	h := &Host{cfg: cfg, byID: map[uint16]Engine{}, start: time.Now(), counters: map[uint16]*[maxFn][2]uint64{}}
+	if h.cfg.Now == nil {
+		h.cfg.Now = func() int64 { return int64(time.Since(h.start)) }
+	}
+	for _, e := range cfg.Engines {
+		id := e.ID()
+		if id == syncService {
+			return nil, fmt.Errorf("services: engine %q uses the reserved id %d", e.Name(), id)
+		}
+		if old, dup := h.byID[id]; dup {
+			return nil, fmt.Errorf("services: engines %q and %q share id %d", old.Name(), e.Name(), id)
+		}
+		h.byID[id] = e
+		h.counters[id] = new([maxFn][2]uint64)
+		if t, ok := e.(Ticker); ok {
+			h.tickers = append(h.tickers, t)
+		}
+		if w, ok := e.(ConfWatcher); ok {
+			h.watch = append(h.watch, w)
+		}
+	}
+	h.sync.init(h)
+	return h, nil
+}
+
+// NodeID is the local node's id.
+func (h *Host) NodeID() uint32 { return h.cfg.NodeID }
+
+// Engine returns the engine with id, if loaded.
+func (h *Host) Engine(id uint16) (Engine, bool) { e, ok := h.byID[id]; return e, ok }
+
+// Engines lists the loaded engines in ascending id.
+func (h *Host) Engines() []Engine {
+	out := make([]Engine, 0, len(h.byID))
+	for _, e := range h.byID {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b Engine) int { return int(a.ID()) - int(b.ID()) })
+	return out
+}
+
+// Send queues an exec message of service's function fn, the body being the
+// concatenation of parts, for the agreed order. ErrTryAgain when the loop
+// cannot take it now; nothing is queued then.
+func (h *Host) Send(service, fn uint16, parts ...[]byte) error {
+	n := HeaderSize
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n > h.cfg.MaxMessageBytes {
+		return fmt.Errorf("%w: exec message of %d bytes, at most %d", ErrTryAgain, n, h.cfg.MaxMessageBytes)
+	}
+	if cap(h.buf) < n {
+		h.buf = make([]byte, 0, max(n, 4096))
+	}
+	b := h.buf[:HeaderSize]
+	binary.LittleEndian.PutUint16(b[0:], service)
+	binary.LittleEndian.PutUint16(b[2:], fn)
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	if err := h.cfg.Send(b); err != nil {
+		return fmt.Errorf("%w: %v", ErrTryAgain, err)
+	}
+	h.count(service, fn, 0)
+	return nil
+}
+
+func (h *Host) count(service, fn uint16, dir int) {
+	if c := h.counters[service]; c != nil && fn < maxFn {
+		c[fn][dir]++
+	}
+}
+
+// Counts returns how many exec messages of service's function fn this node
+// sent and received (runtime.services.<name>.<fn>.tx/rx).
+func (h *Host) Counts(service, fn uint16) (tx, rx uint64) {
+	if c := h.counters[service]; c != nil && fn < maxFn {
+		return c[fn][0], c[fn][1]
+	}
+	return 0, 0
+}
+
+// Deliver routes one message of the agreed order (the loop's Deliver). A
+// message too short for its header, or for an unknown service, is dropped:
+// another node may run a service this one lacks.
+func (h *Host) Deliver(sender uint32, msg []byte) {
+	if len(msg) < HeaderSize {
+		return
+	}
+	service := binary.LittleEndian.Uint16(msg[0:])
+	fn := binary.LittleEndian.Uint16(msg[2:])
+	body := msg[HeaderSize:]
+	if service == syncService {
+		h.sync.deliver(sender, fn, body)
+		return
+	}
+	e, ok := h.byID[service]
+	if !ok {
+		return
+	}
+	h.count(service, fn, 1)
+	if d, ok := e.(Deliverer); ok {
+		d.Deliver(sender, fn, body)
+	}
+}
+
+// Conf fans a configuration change out to the engines and drives sync (the
+// loop's Conf).
+func (h *Host) Conf(cc ConfChange) {
+	for _, w := range h.watch {
+		w.ConfChange(cc)
+	}
+	h.sync.conf(cc)
+}
+
+// Poll runs the engines' timers and the sync step owed; it is one of the
+// loop's Pollers.
+func (h *Host) Poll() int {
+	now := h.cfg.Now()
+	work := h.sync.poll(now)
+	for _, t := range h.tickers {
+		work += t.Tick(now)
+	}
+	return work
+}
+
+// Fd is -1: the loop polls the host at least once per millisecond.
+func (h *Host) Fd() int { return -1 }
+
+// Syncing tells whether a sync round is in progress (corosync's
+// sync_in_process): requests that need the ring quiet wait or get
+// CS_ERR_TRY_AGAIN.
+func (h *Host) Syncing() bool { return h.sync.active }
+
+// SyncedOnce tells whether a sync round has ever completed: until then
+// corosync refuses new IPC connections.
+func (h *Host) SyncedOnce() bool { return h.sync.completed > 0 }
+
+// Ring and Members describe the configuration of the last sync round
+// started (the current regular configuration).
+func (h *Host) Ring() RingID { return h.sync.ring }
+
+// Members returns the members of the current regular configuration
+// (ascending); the slice is the host's, do not modify it.
+func (h *Host) Members() []uint32 { return h.sync.members }
+
+// SyncRounds counts completed sync rounds.
+func (h *Host) SyncRounds() uint64 { return h.sync.completed }
