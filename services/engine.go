@@ -70,3 +70,10 @@ type Syncer interface {
 type Ticker interface {
 	Tick(nowNs int64) int
 }
+
+// ExecFunctioner is implemented by engines that say how many exec
+// functions they have: the daemon publishes runtime.services.<name>.<fn>.tx
+// and .rx for each, as corosync does.
+type ExecFunctioner interface {
+	ExecFunctions() int
+}

@@ -266,4 +266,33 @@ func TestClusterCmapctlAgainstDaemon(t *testing.T) {
 	if got := run("-g", "test.answer"); strings.TrimSpace(got) != "test.answer (u32) = 42" {
 		t.Errorf("after -s: %q", got)
 	}
+	// What the daemon publishes (TOTEM_SPEC §7.1, §10.5, §10.7).
+	runtime := run("runtime.")
+	for _, want := range []string{
+		"runtime.members.1.ip (str) = r(0) ip(198.18.0.1) ",
+		"runtime.members.3.status (str) = joined",
+		"runtime.members.2.join_count (u32) = 1",
+		"runtime.members.3.config_version (u64) = 0",
+		"runtime.services.cmap.service_id (u16) = 0",
+		"runtime.blackbox.dump_state (str) = no",
+		"runtime.config.totem.token (u32) = 1650", // 1000 + 650 per node beyond 2
+	} {
+		if !strings.Contains(runtime, want+"\n") {
+			t.Errorf("runtime. dump lacks %q:\n%s", want, runtime)
+		}
+	}
+	if got := run("-g", "internal_configuration.service.0.name"); strings.TrimSpace(got) != "internal_configuration.service.0.name (str) = corosync_cmap" {
+		t.Errorf("service 0 name: %q", got)
+	}
+	if _, err := n2.Exec(ctx, tool, "-s", "internal_configuration.service.0.name", "str", "x"); err == nil {
+		t.Error("internal_configuration is writable")
+	}
+	stats := run("-m", "stats", "stats.srp.")
+	if !regexp.MustCompile(`(?m)^stats\.srp\.orf_token_rx \(u64\) = [1-9][0-9]*$`).MatchString(stats) ||
+		!strings.Contains(stats, "stats.srp.mcast_tx (u64) = ") {
+		t.Errorf("stats.srp. (tokens must have been received):\n%s", stats)
+	}
+	if ipcs := run("-m", "stats", "stats.ipcs.global.active"); !strings.Contains(ipcs, "stats.ipcs.global.active (u64) = 1") {
+		t.Errorf("the tool's own connection is not counted: %q", ipcs)
+	}
 }

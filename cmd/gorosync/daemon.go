@@ -15,6 +15,7 @@ import (
 	"github.com/gorosync/gorosync/dataplane/loop"
 	"github.com/gorosync/gorosync/dataplane/totem"
 	"github.com/gorosync/gorosync/dataplane/transport/fault"
+	"github.com/gorosync/gorosync/services"
 	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
 	"github.com/gorosync/gorosync/shm"
@@ -32,8 +33,17 @@ type daemon struct {
 	fault  *fault.Stage   // the test-only fault stage, when configured
 	formed atomic.Int32   // members of the last regular configuration
 	hook   *traffic       // the test hook, nil unless asked for
-	cmap   *cmap.Store    // the configuration and statistics database
+	cmap   *cmap.Store    // the configuration and runtime map (icmap)
+	stats  *cmap.Store    // the stats map, computed when read
 	ipc    *shm.Server    // nil when started with -ipc=false
+	host   *services.Host // the engines and the sync engine
+	eng    engines
+	loop   *loop.Loop
+
+	synced      atomic.Bool            // a sync round completed
+	fatalReason atomic.Pointer[string] // an engine stopped the daemon
+	stop        context.CancelFunc     // ends run
+	countersAt  int64                  // last refresh of runtime.services.* (unix ns)
 }
 
 // newDaemon reads and checks the configuration and finds the local node.
@@ -81,6 +91,8 @@ func localAddrs() []netip.Addr {
 // node leaves the ring.
 func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error {
 	defer d.logs.Close()
+	ctx, d.stop = context.WithCancel(ctx)
+	defer d.stop()
 	d.log.Log(ctx, levelNotice, "Corosync Cluster Engine "+version+" starting up")
 	tr, err := d.openTransport()
 	if err != nil {
@@ -100,7 +112,10 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error 
 			return err
 		}
 	}
-	var pollers []loop.Poller
+	if err := d.openServices(func(m []byte) error { return d.loop.Submit(m, false) }); err != nil {
+		return err
+	}
+	pollers := []loop.Poller{d.host}
 	if ipc {
 		if d.ipc, err = d.openIPC(); err != nil {
 			return err
@@ -125,7 +140,7 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error 
 		CPU:        d.cfg.Dataplane.CPU,
 		Idle:       idle,
 		InboxSlots: d.cfg.Dataplane.RingSize,
-		Deliver:    d.onDeliver,
+		Deliver:    d.host.Deliver,
 		Conf:       d.onConf,
 		Pollers:    pollers,
 	})
@@ -135,6 +150,7 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error 
 		}
 		return err
 	}
+	d.loop = l
 	d.log.Info(loop.DescribeCPU(d.cfg.Dataplane.CPU))
 	d.totem.Log(ctx, levelNotice, fmt.Sprintf("Token Timeout (%d ms) retransmit timeout (%d ms)", t.TokenMs, t.TokenRetransmitMs),
 		"node", d.self.NodeID, "links", len(t.Interfaces), "transport", t.Transport)
@@ -149,8 +165,7 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error 
 		}
 		go func() {
 			defer close(senderDone)
-			d.hook.send(watchCtx, func() bool { return int(d.formed.Load()) >= want },
-				func(m []byte) error { return l.Submit(m, false) })
+			d.hook.send(watchCtx, func() bool { return int(d.formed.Load()) >= want }, hookSubmit(l))
 		}()
 	} else {
 		close(senderDone)
@@ -163,6 +178,10 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error 
 		_ = d.ipc.Close() // the loop has stopped polling it
 	}
 	d.logLinkStats()
+	if r := d.fatalReason.Load(); r != nil {
+		d.log.Error("Corosync Cluster Engine exiting with status 8: " + *r)
+		return fmt.Errorf("%s", *r)
+	}
 	d.log.Log(context.Background(), levelNotice, "Corosync Cluster Engine exiting normally")
 	if d.hook != nil {
 		r, rerr := d.hook.report(d.self.NodeID)
@@ -198,8 +217,11 @@ func (d *daemon) watchAuth(ctx context.Context, period time.Duration) {
 	}
 }
 
-// onConf logs configuration changes as corosync does.
+// onConf publishes configuration changes in cmap, hands them to the
+// engines (sync starts there) and logs them as corosync does.
 func (d *daemon) onConf(cc totem.ConfChange) {
+	d.publishMembers(cc)
+	d.host.Conf(cc)
 	if cc.Kind != totem.Regular {
 		return
 	}
@@ -213,13 +235,6 @@ func (d *daemon) onConf(cc totem.ConfChange) {
 	d.totem.Log(context.Background(), levelNotice, msg)
 	d.log.Log(context.Background(), levelNotice, fmt.Sprintf("Members[%d]: %s", len(cc.Members), ids(cc.Members)))
 	d.formed.Store(int32(len(cc.Members)))
-	notifyReady()
-}
-
-func (d *daemon) onDeliver(sender uint32, payload []byte) {
-	if d.hook != nil {
-		d.hook.onDeliver(d.self.NodeID, sender, payload)
-	}
 }
 
 func ids(list []uint32) string {

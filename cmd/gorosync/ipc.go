@@ -9,27 +9,25 @@ import (
 
 // openIPC starts the libqb-compatible IPC server with the services that
 // exist so far (cmap, loaded from the configuration), for the token loop
-// to poll. Clients are refused with -EAGAIN until the first ring is
-// installed, as corosync refuses them until its first sync, and are
+// to poll. Clients are refused with -EAGAIN until the first sync round
+// completed, as corosync refuses them, and are
 // authorised by corosync's policy (root, or the uidgid keys).
 func (d *daemon) openIPC() (*shm.Server, error) {
-	store := cmap.NewStore()
-	if err := store.Load(d.cfg.Keys); err != nil {
-		return nil, fmt.Errorf("cmap: %w", err)
-	}
-	d.cmap = store
+	store := d.cmap
+	cmapSvc := cmap.NewService(store)
+	cmapSvc.Stats, cmapSvc.Refresh = d.stats, d.refresh
 	mode, err := shm.ParseMode(d.cfg.System.QbIPCType)
 	if err != nil {
 		return nil, err
 	}
 	srv, err := shm.New(shm.Config{
-		Services: []shm.Service{{Name: "cmap", Handler: cmap.NewService(store)}},
+		Services: []shm.Service{{Name: "cmap", Handler: cmapSvc}},
 		Mode:     mode,
 		Authorize: shm.CorosyncPolicy(func(key string) bool {
 			v, ok := store.Get(key)
 			return ok && v.Type == cmap.U8 && len(v.Data) == 1 && v.Data[0] == 1
 		}),
-		Ready: func() bool { return d.formed.Load() > 0 },
+		Ready: d.host.SyncedOnce,
 		Log:   d.logs.Logger("QB"),
 	})
 	if err != nil {

@@ -12,6 +12,10 @@ type Service struct {
 	// Stats is the map SET_CURRENT_MAP 1 selects (read-only to clients:
 	// writes answer CS_ERR_NOT_SUPPORTED). Nil: an empty map.
 	Stats *Store
+	// Refresh, if set, runs before every request: stats is true when the
+	// request reads the stats map. The daemon computes the statistics on
+	// read, as corosync does, and refreshes its runtime counters.
+	Refresh func(stats bool)
 
 	nextHandle uint64
 	buf        []byte // response scratch
@@ -118,6 +122,9 @@ func (s *Service) Request(c *shm.Conn, req []byte) {
 		return
 	}
 	stats := st.store != s.Store
+	if s.Refresh != nil {
+		s.Refresh(stats)
+	}
 	switch r.ID {
 	case ReqSet:
 		e = ErrAccess

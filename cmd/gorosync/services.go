@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/gorosync/gorosync/dataplane/loop"
+	"github.com/gorosync/gorosync/services"
+	"github.com/gorosync/gorosync/services/cmap"
+)
+
+// hookService carries the test hook's traffic (-demo-send) as an exec
+// message of its own, so that it shares the ordered stream with the
+// services without being mistaken for one of theirs.
+const hookService uint16 = 0x7e7e
+
+// engines is every engine the daemon runs, for the host and for the
+// runtime.services.* keys.
+type engines struct {
+	cmap *cmap.Engine
+	hook *hookEngine
+}
+
+// openServices builds the cmap store (loaded from the configuration), the
+// engines and their host. The host's messages go through the token loop,
+// which does not exist yet: submit is bound once it does.
+func (d *daemon) openServices(submit func([]byte) error) error {
+	store := cmap.NewStore()
+	if err := store.Load(d.cfg.Keys); err != nil {
+		return fmt.Errorf("cmap: %w", err)
+	}
+	d.cmap, d.stats = store, cmap.NewStore()
+	d.eng.cmap = cmap.NewEngine(store, cmap.EngineConfig{Fatal: d.fatal, Log: d.logs.Logger("CMAP")})
+	list := []services.Engine{d.eng.cmap}
+	if d.hook != nil {
+		d.eng.hook = &hookEngine{d: d}
+		list = append(list, d.eng.hook)
+	}
+	h, err := services.New(services.Config{
+		NodeID:  d.self.NodeID,
+		Send:    submit,
+		Engines: list,
+		Log:     d.logs.Logger("SYNC"),
+		Synced:  d.onSynced,
+	})
+	if err != nil {
+		return err
+	}
+	d.host = h
+	d.eng.cmap.SetHost(h)
+	d.publishStatic()
+	return nil
+}
+
+// onSynced: the first completed sync opens the IPC server (corosync
+// refuses connections until then) and tells systemd.
+func (d *daemon) onSynced(ring services.RingID, members []uint32) {
+	d.synced.Store(true)
+	d.log.Debug("sync completed", "ring", ring, "members", members)
+	notifyReady()
+}
+
+// fatal stops the daemon because the cluster cannot accept this node
+// (corosync's shutdown request from an engine).
+func (d *daemon) fatal(reason string) {
+	d.log.Error(reason)
+	d.fatalReason.Store(&reason)
+	if d.stop != nil {
+		d.stop()
+	}
+}
+
+// hookEngine delivers the test hook's messages to it.
+type hookEngine struct{ d *daemon }
+
+func (e *hookEngine) ID() uint16   { return hookService }
+func (e *hookEngine) Name() string { return "testhook" }
+func (e *hookEngine) Deliver(from uint32, fn uint16, msg []byte) {
+	e.d.hook.onDeliver(e.d.self.NodeID, from, msg)
+}
+
+// hookSubmit returns the test hook's submit: it prefixes the exec header.
+// It runs on the hook's goroutine, the buffer is its own.
+func hookSubmit(l *loop.Loop) func([]byte) error {
+	var buf []byte
+	return func(m []byte) error {
+		buf = append(buf[:0], 0, 0, 0, 0)
+		binary.LittleEndian.PutUint16(buf, hookService)
+		buf = append(buf, m...)
+		return l.Submit(buf, false)
+	}
+}
