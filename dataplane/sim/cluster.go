@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"github.com/gorosync/gorosync/services"
 	"math"
 	"math/rand/v2"
 
@@ -33,6 +34,7 @@ type simNode struct {
 	sent    int
 	msgBuf  []byte
 	deliver func(sender uint32, msg []byte) // bound once: no closure per call
+	host    *services.Host                  // nil unless Options.Services
 
 	// The totem delivery being reassembled, for the safe-delivery witness.
 	curSeq  uint32
@@ -196,6 +198,9 @@ func (c *Cluster) boot(nd *simNode) error {
 	nd.up, nd.tickAt = true, totem.NoDeadline
 	nd.life++
 	nd.sentLife, nd.selfDelivered = 0, 0
+	if err := c.bootServices(nd); err != nil {
+		return err
+	}
 	if err := t.Start(nd.clock.local(c.now)); err != nil {
 		return err
 	}
@@ -320,6 +325,8 @@ func (c *Cluster) dispatch(e event) {
 	case evFault:
 		c.applyFault(int(e.buf))
 		return
+	case evPoll:
+		c.pollServices(nd, e.size)
 	}
 	if nd.up {
 		c.process(nd)

@@ -7,6 +7,7 @@ const (
 	evTick                       // node's timer deadline
 	evSend                       // node's workload wants to send
 	evFault                      // the fault plan's next step (buf: its index)
+	evPoll                       // poll the node's services host (size: incarnation)
 )
 
 // event is one scheduled happening. order breaks ties in insertion order,

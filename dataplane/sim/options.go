@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"github.com/gorosync/gorosync/services"
 	"math/rand/v2"
 
 	"github.com/gorosync/gorosync/dataplane/totem"
@@ -66,6 +67,10 @@ type Options struct {
 	MaxEvents int
 	// Record turns on the oracle log (off in benchmarks).
 	Record bool
+	// Services, if set, gives each incarnation of node id its service
+	// engines (fresh state, as a restarted daemon has); they run on a
+	// services.Host over the simulated ring.
+	Services func(id uint32) []services.Engine
 	// Trace, if set, receives one line per application delivery and
 	// configuration change (the demo uses it).
 	Trace func(format string, args ...any)

@@ -3,6 +3,7 @@ package sim
 import (
 	"bufio"
 	"fmt"
+	"github.com/gorosync/gorosync/services"
 	"io"
 	"slices"
 	"strconv"
@@ -80,6 +81,12 @@ func FormatScript(w io.Writer, steps []ScriptStep, outputs []string) {
 // Script runs scripted scenarios on a cluster it builds on add-nodes.
 type Script struct {
 	c *Cluster
+	// Services, if set, runs service engines on every node (see
+	// Options.Services); stabilize then also waits for sync to complete.
+	Services func(id uint32) []services.Engine
+	// Commands are extra commands (a service's own checks, such as
+	// "quorum"), given the cluster and the command's arguments.
+	Commands map[string]func(c *Cluster, args []string) (string, error)
 }
 
 // Do runs one command and returns its output.
@@ -128,7 +135,12 @@ func (s *Script) Do(command string) (string, error) {
 	case "check":
 		out = s.check()
 	default:
-		err = fmt.Errorf("unknown command %q", f[0])
+		cmd, ok := s.Commands[f[0]]
+		if !ok {
+			err = fmt.Errorf("unknown command %q", f[0])
+			break
+		}
+		out, err = cmd(s.c, f[1:])
 	}
 	if err != nil {
 		return "", err
@@ -154,7 +166,7 @@ func (s *Script) addNodes(args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := Options{Nodes: n, Seed: 1, Membership: true, Record: true, MaxMessageBytes: 1024, Messages: 1}
+	opt := Options{Nodes: n, Seed: 1, Membership: true, Record: true, MaxMessageBytes: 1024, Messages: 1, Services: s.Services}
 	tokenMs := int64(1000)
 	for _, kv := range args[1:] {
 		k, v, _ := strings.Cut(kv, "=")
@@ -341,7 +353,7 @@ func (c *Cluster) stable() bool {
 			}
 		}
 	}
-	return true
+	return c.servicesSettled()
 }
 
 // applyOne applies a fault right now.

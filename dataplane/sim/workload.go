@@ -62,9 +62,15 @@ func (c *Cluster) messageSize() int {
 
 // onAppMessage receives a reassembled application message at nd.
 func (c *Cluster) onAppMessage(nd *simNode, sender uint32, msg []byte) {
-	_, payload, err := totempg.SplitGroups(msg, false)
+	groups, payload, err := totempg.SplitGroups(msg, false)
 	if err != nil {
 		c.fail("node %d: group header from %d: %v", nd.id, sender, err)
+		return
+	}
+	if isServiceMessage(groups) {
+		if nd.host != nil {
+			nd.host.Deliver(sender, payload)
+		}
 		return
 	}
 	id, safe, err := parseMessage(payload)
@@ -96,6 +102,9 @@ func (c *Cluster) onAppMessage(nd *simNode, sender uint32, msg []byte) {
 func seqBefore(a, b uint32) bool { return int32(a-b) < 0 }
 
 func (c *Cluster) onConf(nd *simNode, cc *totem.ConfChange) {
+	if nd.host != nil {
+		defer nd.host.Conf(*cc)
+	}
 	if c.opt.Trace != nil {
 		c.opt.Trace("t=%8.3fms node %d %s ring %s members %v left %v joined %v",
 			float64(c.now)/1e6, nd.id, cc.Kind, cc.Ring, cc.Members, cc.Left, cc.Joined)
