@@ -43,6 +43,7 @@ type logsys struct {
 	header    string // "[pid] host gorosync"
 	levels    map[string]targetLevels
 	top       targetLevels
+	path      string // the logfile, for Reopen
 }
 
 // targetLevels is the lowest level each target takes; above levelCrit
@@ -66,6 +67,7 @@ func newLogsys(cfg coroparse.Logging, stderr io.Writer) *logsys {
 		wantSyslog = wantSyslog || sub.ToSyslog
 	}
 	if wantFile && cfg.Logfile != "" {
+		s.path = cfg.Logfile
 		f, err := os.OpenFile(cfg.Logfile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
 		if err != nil {
 			fmt.Fprintf(stderr, "gorosync: cannot open logfile: %v; logging to it is off\n", err)
@@ -184,6 +186,26 @@ func (s *logsys) Logger(subsys string) *slog.Logger {
 		lv = s.top
 	}
 	return slog.New(&logHandler{sys: s, subsys: subsys, levels: lv})
+}
+
+// Reopen opens the logfile again (after logrotate moved it away: cfg's
+// REOPEN_LOG_FILES, corosync-cfgtool -L). The old file stays in use if the
+// new one cannot be opened.
+func (s *logsys) Reopen() error {
+	if s.path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+	if err != nil {
+		return fmt.Errorf("reopening the logfile: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.logfile.(io.Closer); ok {
+		_ = c.Close()
+	}
+	s.logfile = f
+	return nil
 }
 
 // Close closes the logfile and the syslog connection.

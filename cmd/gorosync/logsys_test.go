@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -99,5 +100,26 @@ func TestLogsysSyslogPriorityAndFacility(t *testing.T) {
 	got := string(buf[:n])
 	if !strings.HasPrefix(got, "<156>") || !strings.Contains(got, "gorosync") || !strings.HasSuffix(strings.TrimSpace(got), "[TOTEM ] link lost") {
 		t.Errorf("syslog datagram %q", got)
+	}
+}
+
+// After logrotate moves the file away, Reopen writes to a new one.
+func TestLogsysReopen(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/corosync.log"
+	s := newLogsys(coroparse.Logging{ToLogfile: true, Logfile: path, Timestamp: "off", LogfilePriority: "info"}, io.Discard)
+	defer s.Close()
+	s.Logger("MAIN").Info("before")
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reopen(); err != nil {
+		t.Fatal(err)
+	}
+	s.Logger("MAIN").Info("after")
+	old, _ := os.ReadFile(path + ".1")
+	cur, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(cur), "after") || strings.Contains(string(cur), "before") || !strings.Contains(string(old), "before") {
+		t.Fatalf("old %q, new %q (%v)", old, cur, err)
 	}
 }
