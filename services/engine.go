@@ -77,3 +77,12 @@ type Ticker interface {
 type ExecFunctioner interface {
 	ExecFunctions() int
 }
+
+// Unloader is implemented by engines with something to say before the node
+// leaves (votequorum's LEAVING NODEINFO with allow_downscale). The daemon
+// calls Unload on an orderly shutdown, votequorum first and then ascending
+// id as corosync unloads them, and leaves the ring only once everything
+// the engines sent meanwhile was delivered (or a bound passed).
+type Unloader interface {
+	Unload()
+}

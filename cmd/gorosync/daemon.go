@@ -42,7 +42,10 @@ type daemon struct {
 
 	synced      atomic.Bool            // a sync round completed
 	fatalReason atomic.Pointer[string] // an engine stopped the daemon
-	stop        context.CancelFunc     // ends run
+	stop        context.CancelFunc     // asks for the orderly shutdown
+	stopLoop    context.CancelFunc     // leaves the ring and ends run
+	stopping    bool                   // the orderly shutdown began (loop goroutine)
+	tasks       *tasks                 // work handed to the loop's goroutine
 	countersAt  int64                  // last refresh of runtime.services.* (unix ns)
 }
 
@@ -115,7 +118,8 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error 
 	if err := d.openServices(func(m []byte) error { return d.loop.Submit(m, false) }); err != nil {
 		return err
 	}
-	pollers := []loop.Poller{d.host}
+	d.tasks = newTasks()
+	pollers := []loop.Poller{d.host, d.tasks}
 	if ipc {
 		if d.ipc, err = d.openIPC(); err != nil {
 			return err
@@ -170,7 +174,20 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error 
 	} else {
 		close(senderDone)
 	}
-	err = l.Run(ctx)
+	loopCtx, stopLoop := context.WithCancel(context.Background())
+	defer stopLoop()
+	d.stopLoop = stopLoop
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-loopCtx.Done():
+			return
+		}
+		if !d.tasks.post(d.shutdown) {
+			stopLoop()
+		}
+	}()
+	err = l.Run(loopCtx)
 	stopWatch()
 	<-senderDone // no Submit after the loop's waker is closed
 	l.Close()

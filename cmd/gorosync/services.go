@@ -31,7 +31,7 @@ func (d *daemon) openServices(submit func([]byte) error) error {
 	}
 	d.cmap, d.stats = store, cmap.NewStore()
 	d.eng.cmap = cmap.NewEngine(store, cmap.EngineConfig{Fatal: d.fatal, Log: d.logs.Logger("CMAP")})
-	list := []services.Engine{d.eng.cmap}
+	list := []services.Engine{d.eng.cmap, &mainEngine{d: d}}
 	if d.hook != nil {
 		d.eng.hook = &hookEngine{d: d}
 		list = append(list, d.eng.hook)
