@@ -20,16 +20,25 @@ const maxFn = 16
 // syncService is the pseudo service id of the sync engine's own messages.
 const syncService uint16 = 0xffff
 
-// ErrTryAgain: the message was not queued (the loop's inbox is full, or
-// the message is larger than Config.MaxMessageBytes); try again later.
+// ErrTryAgain: the message was not queued (the send queue is full); try
+// again later.
 var ErrTryAgain = errors.New("services: try again")
+
+// ErrTooLarge: the message is larger than Config.MaxMessageBytes; it can
+// never be sent.
+var ErrTooLarge = errors.New("services: exec message too large")
+
+// DefaultMaxMessageBytes is totempg's 1 MiB less room for its group
+// header: the largest exec message, header included.
+const DefaultMaxMessageBytes = 1<<20 - 64
 
 // Config configures a Host.
 type Config struct {
 	NodeID uint32
-	// Send queues one exec message for the agreed order: the daemon's
-	// loop.Submit. It is called on the loop's goroutine.
-	Send func(msg []byte) error
+	// Send queues one exec message for the agreed order (safe: delivered
+	// only once every member holds it): the daemon's loop.SubmitLocal. It
+	// is called on the loop's goroutine; msg is valid only during the call.
+	Send func(msg []byte, safe bool) error
 	// Engines are the local services, any order; ids must be unique.
 	Engines []Engine
 	// Now is the monotonic clock for Tick (default: time since New).
@@ -37,7 +46,8 @@ type Config struct {
 	// Synced, if set, is called when a sync round completes.
 	Synced func(ring RingID, members []uint32)
 	Log    *slog.Logger
-	// MaxMessageBytes bounds one exec message (default 1 MiB + header).
+	// MaxMessageBytes bounds one exec message, header included (default
+	// DefaultMaxMessageBytes).
 	MaxMessageBytes int
 }
 
@@ -63,7 +73,7 @@ func New(cfg Config) (*Host, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MaxMessageBytes == 0 {
-		cfg.MaxMessageBytes = 1<<20 + 4096
+		cfg.MaxMessageBytes = DefaultMaxMessageBytes
 	}
 	h := &Host{cfg: cfg, byID: map[uint16]Engine{}, start: time.Now(), counters: map[uint16]*[maxFn][2]uint64{}}
 	if h.cfg.Now == nil {
@@ -108,17 +118,27 @@ func (h *Host) Engines() []Engine {
 
 // Send queues an exec message of service's function fn, the body being the
 // concatenation of parts, for the agreed order. ErrTryAgain when the loop
-// cannot take it now; nothing is queued then.
+// cannot take it now, ErrTooLarge when it never can; nothing is queued
+// then.
 func (h *Host) Send(service, fn uint16, parts ...[]byte) error {
+	return h.send(false, service, fn, parts)
+}
+
+// SendSafe is Send with the safe guarantee (cpg's CPG_TYPE_SAFE).
+func (h *Host) SendSafe(service, fn uint16, parts ...[]byte) error {
+	return h.send(true, service, fn, parts)
+}
+
+func (h *Host) send(safe bool, service, fn uint16, parts [][]byte) error {
 	n := HeaderSize
 	for _, p := range parts {
 		n += len(p)
 	}
 	if n > h.cfg.MaxMessageBytes {
-		return fmt.Errorf("%w: exec message of %d bytes, at most %d", ErrTryAgain, n, h.cfg.MaxMessageBytes)
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, n, h.cfg.MaxMessageBytes)
 	}
 	if cap(h.buf) < n {
-		h.buf = make([]byte, 0, max(n, 4096))
+		h.buf = make([]byte, 0, max(n, 4096)) // grows to the largest message once
 	}
 	b := h.buf[:HeaderSize]
 	binary.LittleEndian.PutUint16(b[0:], service)
@@ -126,7 +146,7 @@ func (h *Host) Send(service, fn uint16, parts ...[]byte) error {
 	for _, p := range parts {
 		b = append(b, p...)
 	}
-	if err := h.cfg.Send(b); err != nil {
+	if err := h.cfg.Send(b, safe); err != nil {
 		return fmt.Errorf("%w: %v", ErrTryAgain, err)
 	}
 	h.count(service, fn, 0)

@@ -1,6 +1,7 @@
 package services_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -218,9 +219,23 @@ func TestDeliverDropsMalformed(t *testing.T) {
 
 func TestNewRejectsDuplicateIDs(t *testing.T) {
 	var log []string
-	_, err := services.New(services.Config{Send: func([]byte) error { return nil },
+	_, err := services.New(services.Config{Send: func([]byte, bool) error { return nil },
 		Engines: []services.Engine{&recorder{id: 2, log: &log}, &recorder{id: 2, log: &log}}})
 	if err == nil || !strings.Contains(err.Error(), "share id 2") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSendTooLarge(t *testing.T) {
+	var sent int
+	h, err := services.New(services.Config{Send: func([]byte, bool) error { sent++; return nil }, MaxMessageBytes: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Send(1, 0, make([]byte, 96)); err != nil {
+		t.Fatalf("100 bytes with the header: %v", err)
+	}
+	if err := h.SendSafe(1, 0, make([]byte, 90), make([]byte, 7)); !errors.Is(err, services.ErrTooLarge) || sent != 1 {
+		t.Fatalf("101 bytes: %v (sent %d)", err, sent)
 	}
 }

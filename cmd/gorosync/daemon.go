@@ -115,7 +115,9 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error 
 			return err
 		}
 	}
-	if err := d.openServices(func(m []byte) error { return d.loop.Submit(m, false) }); err != nil {
+	// The engines run on the loop's goroutine: they submit straight into
+	// totempg, without the inbox's copy.
+	if err := d.openServices(d.submitLocal); err != nil {
 		return err
 	}
 	d.tasks = newTasks()

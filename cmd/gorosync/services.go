@@ -24,7 +24,7 @@ type engines struct {
 // openServices builds the cmap store (loaded from the configuration), the
 // engines and their host. The host's messages go through the token loop,
 // which does not exist yet: submit is bound once it does.
-func (d *daemon) openServices(submit func([]byte) error) error {
+func (d *daemon) openServices(submit func([]byte, bool) error) error {
 	store := cmap.NewStore()
 	if err := store.Load(d.cfg.Keys); err != nil {
 		return fmt.Errorf("cmap: %w", err)
@@ -90,3 +90,7 @@ func hookSubmit(l *loop.Loop) func([]byte) error {
 		return l.Submit(buf, false)
 	}
 }
+
+// submitLocal is the host's Send: the loop exists by the time an engine
+// sends (engines send only from the loop's callbacks and pollers).
+func (d *daemon) submitLocal(msg []byte, safe bool) error { return d.loop.SubmitLocal(msg, safe) }

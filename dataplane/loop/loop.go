@@ -184,6 +184,20 @@ func (l *Loop) Submit(payload []byte, safe bool) error {
 	return nil
 }
 
+// SubmitLocal queues a message for the agreed order straight into totempg,
+// without the inbox's copy and slot size limit: only for code running on
+// the loop's goroutine (the services, from Deliver, Conf or a Poller).
+// totempg.ErrTryAgain means the send queue is full: try again later.
+func (l *Loop) SubmitLocal(payload []byte, safe bool) error {
+	err := l.sender.Mcast(groupA, payload, safe)
+	if err == nil {
+		l.stats.Submitted++
+	} else if errors.Is(err, totempg.ErrTryAgain) {
+		l.stats.SubmitRefused++
+	}
+	return err
+}
+
 // now is the monotonic time the state machine runs on.
 func (l *Loop) now() int64 { return int64(time.Since(l.start)) }
 

@@ -32,6 +32,17 @@ func startCluster(t *testing.T, n int, port uint16) *cluster {
 
 func startClusterIdle(t *testing.T, n int, port uint16, idle Idle) *cluster {
 	t.Helper()
+	return startClusterWith(t, n, port, func(_ int, cfg *Config) { cfg.Idle = idle })
+}
+
+// loopBinder is a test Poller that needs its loop and cluster before the
+// loops run.
+type loopBinder interface{ bind(*Loop, *cluster) }
+
+// startClusterWith lets a test change each node's Config (index i) before
+// its loop is built.
+func startClusterWith(t *testing.T, n int, port uint16, mutate func(i int, cfg *Config)) *cluster {
+	t.Helper()
 	peers := map[uint32]netip.AddrPort{}
 	for i := range n {
 		peers[uint32(i+1)] = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)}), port)
@@ -48,11 +59,11 @@ func startClusterIdle(t *testing.T, n int, port uint16, idle Idle) *cluster {
 			cancel()
 			t.Fatalf("UDP on 127.0.0.%d: %v", id, err)
 		}
-		l, err := New(Config{
+		cfg := Config{
 			Totem:     totem.Config{NodeID: id, Timers: totem.TimersFor(p), SortQueueSize: 1024},
 			Transport: tr,
 			CPU:       -1,
-			Idle:      idle,
+			Idle:      IdleHybrid,
 			Deliver: func(sender uint32, payload []byte) {
 				c.mu.Lock()
 				c.got[i] = append(c.got[i], string(payload))
@@ -63,9 +74,16 @@ func startClusterIdle(t *testing.T, n int, port uint16, idle Idle) *cluster {
 				c.formed[i] = cc.Kind == totem.Regular && len(cc.Members) == n
 				c.mu.Unlock()
 			},
-		})
+		}
+		mutate(i, &cfg)
+		l, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, p := range cfg.Pollers {
+			if b, ok := p.(loopBinder); ok {
+				b.bind(l, c)
+			}
 		}
 		c.loops = append(c.loops, l)
 	}

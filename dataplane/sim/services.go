@@ -30,8 +30,8 @@ func (c *Cluster) bootServices(nd *simNode) error {
 		NodeID:  nd.id,
 		Engines: engines,
 		Now:     func() int64 { return nd.clock.local(c.now) },
-		Send: func(msg []byte) error {
-			return nd.sender.Mcast(groupServices, msg, false)
+		Send: func(msg []byte, safe bool) error {
+			return nd.sender.Mcast(groupServices, msg, safe)
 		},
 	})
 	if err != nil {

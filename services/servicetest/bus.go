@@ -44,7 +44,7 @@ func (b *Bus) Add(id uint32, engines ...services.Engine) (*Node, error) {
 		NodeID:  id,
 		Engines: engines,
 		Now:     func() int64 { return b.NowNs },
-		Send: func(msg []byte) error {
+		Send: func(msg []byte, _ bool) error {
 			if !n.up {
 				return fmt.Errorf("node %d is down", id)
 			}
@@ -73,6 +73,9 @@ func (b *Bus) Node(id uint32) *Node {
 	}
 	return nil
 }
+
+// Up reports whether the node runs (not crashed).
+func (n *Node) Up() bool { return n.up }
 
 // Crash stops a node at once: its unsent messages are lost and it takes no
 // part in later configurations. The others notice at the next Form.
