@@ -30,6 +30,8 @@ type clusterSpec struct {
 	dataplane    string         // dataplane{} lines
 	keys         map[int]string // node → authkey file contents; crypto on when set
 	hook         string         // test hook flags for every daemon
+	transport    string         // totem.transport (default knet)
+	quorum       string         // quorum{} lines (none: no quorum section)
 }
 
 var (
@@ -105,7 +107,11 @@ func startCluster(t *testing.T, spec clusterSpec) *cluster.Cluster {
 
 func (s clusterSpec) conf(t *testing.T, n *cluster.Node) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "totem {\n version: 2\n cluster_name: gstest\n transport: knet\n token: %d\n", s.tokenMs)
+	transport := s.transport
+	if transport == "" {
+		transport = "knet"
+	}
+	fmt.Fprintf(&b, "totem {\n version: 2\n cluster_name: gstest\n transport: %s\n token: %d\n", transport, s.tokenMs)
 	if key, ok := s.keys[n.Index]; ok {
 		path := filepath.Join(n.Dir, "authkey")
 		if err := os.WriteFile(path, []byte(key), 0o400); err != nil {
@@ -126,6 +132,9 @@ func (s clusterSpec) conf(t *testing.T, n *cluster.Node) string {
 	fmt.Fprintf(&b, "system {\n state_dir: %s\n}\n", filepath.Join(n.Dir, "lib"))
 	if s.dataplane != "" {
 		fmt.Fprintf(&b, "dataplane {\n%s}\n", s.dataplane)
+	}
+	if s.quorum != "" {
+		fmt.Fprintf(&b, "quorum {\n%s}\n", s.quorum)
 	}
 	return b.String()
 }

@@ -23,6 +23,7 @@ import (
 
 // daemon is one running gorosync.
 type daemon struct {
+	path   string // the configuration file, read again on reload
 	cfg    *coroparse.Config
 	self   coroparse.Node
 	logs   *logsys
@@ -57,7 +58,7 @@ func newDaemon(path string, nodeID uint32) (*daemon, error) {
 		return nil, err
 	}
 	logs := newLogsys(cfg.Logging, os.Stderr)
-	d := &daemon{cfg: cfg, logs: logs, log: logs.Logger(subsysMain), totem: logs.Logger(subsysTotem)}
+	d := &daemon{path: path, cfg: cfg, logs: logs, log: logs.Logger(subsysMain), totem: logs.Logger(subsysTotem)}
 	for _, w := range cfg.Warnings {
 		d.log.Warn(w.String())
 	}

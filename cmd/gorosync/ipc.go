@@ -21,7 +21,7 @@ func (d *daemon) openIPC() (*shm.Server, error) {
 		return nil, err
 	}
 	srv, err := shm.New(shm.Config{
-		Services: []shm.Service{{Name: "cmap", Handler: cmapSvc}},
+		Services: []shm.Service{{Name: "cmap", Handler: cmapSvc}, {Name: "cfg", Handler: d.eng.cfg}},
 		Mode:     mode,
 		Authorize: shm.CorosyncPolicy(func(key string) bool {
 			v, ok := store.Get(key)
@@ -36,6 +36,6 @@ func (d *daemon) openIPC() (*shm.Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("IPC: %w (is another corosync or gorosync running in this network namespace?)", err)
 	}
-	d.log.Info("IPC server ready", "services", "cmap", "mode", mode)
+	d.log.Info("IPC server ready", "services", "cmap cfg", "mode", mode)
 	return srv, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gorosync/gorosync/dataplane/loop"
 	"github.com/gorosync/gorosync/services"
+	"github.com/gorosync/gorosync/services/cfg"
 	"github.com/gorosync/gorosync/services/cmap"
 )
 
@@ -18,6 +19,7 @@ const hookService uint16 = 0x7e7e
 // runtime.services.* keys.
 type engines struct {
 	cmap *cmap.Engine
+	cfg  *cfg.Engine
 	hook *hookEngine
 }
 
@@ -31,7 +33,8 @@ func (d *daemon) openServices(submit func([]byte, bool) error) error {
 	}
 	d.cmap, d.stats = store, cmap.NewStore()
 	d.eng.cmap = cmap.NewEngine(store, cmap.EngineConfig{Fatal: d.fatal, Log: d.logs.Logger("CMAP")})
-	list := []services.Engine{d.eng.cmap, &mainEngine{d: d}}
+	d.eng.cfg = d.newCfgEngine()
+	list := []services.Engine{d.eng.cmap, d.eng.cfg, &mainEngine{d: d}}
 	if d.hook != nil {
 		d.eng.hook = &hookEngine{d: d}
 		list = append(list, d.eng.hook)
@@ -48,6 +51,7 @@ func (d *daemon) openServices(submit func([]byte, bool) error) error {
 	}
 	d.host = h
 	d.eng.cmap.SetHost(h)
+	d.eng.cfg.SetHost(h)
 	d.publishStatic()
 	return nil
 }
