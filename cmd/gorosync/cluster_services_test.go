@@ -94,7 +94,9 @@ func TestClusterCmapTrackOverIPC(t *testing.T) {
 	if _, err := n1.Exec(ctx, tool, "-d", "test.tracked"); err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(5*time.Second, func() bool { return regexp.MustCompile(`delete> test\.tracked \(u32\) = ` + strconv.Itoa(value)).MatchString(out.String()) }) {
+	if !waitFor(5*time.Second, func() bool {
+		return regexp.MustCompile(`delete> test\.tracked \(u32\) = ` + strconv.Itoa(value)).MatchString(out.String())
+	}) {
 		t.Fatalf("no delete notification; tracker printed:\n%s", out.String())
 	}
 }
