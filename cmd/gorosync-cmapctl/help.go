@@ -1,0 +1,70 @@
+package main
+
+import (
+	"io"
+	"strings"
+)
+
+// helpText is corosync-cmapctl -h's output, byte for byte (scripts and
+// the side-by-side test compare it).
+var helpText = strings.Join([]string{
+	"",
+	"usage:  corosync-cmapctl [-b] [-DdghsqTCt] [-p filename] [-m map] [params...]",
+	"",
+	"    -b show binary values",
+	"",
+	"    -m select map to use",
+	"          The  default  map is 'icmap' which contains configuration information and some runtime variables used by corosync. ",
+	"          A 'stats' map is also available which displays network statistics - in great detail when knet is used as the transport.",
+	"Set key:",
+	"    corosync-cmapctl -s key_name type value",
+	"",
+	"    where type is one of ([i|u][8|16|32|64] | flt | dbl | str | bin)",
+	"    for bin, value is file name (or - for stdin)",
+	"",
+	"    map can be either 'icmap' (the default) which contains corosync",
+	"    configuration information, or 'stats' which contains statistics",
+	"    about the networking and IPC traffic in some detail.",
+	"",
+	"Clear stats:",
+	"    corosync-cmapctl -C [knet|ipc|totem|schedmiss|all]",
+	"    The 'stats' map is implied",
+	"",
+	"Load settings from a file:",
+	"    corosync-cmapctl -p filename",
+	"",
+	"    the format of the file is:",
+	"    [^[^]]<key_name>[ <type> <value>]",
+	"    Keys prefixed with single caret ('^') are deleted (see -d).",
+	"    Keys (actually prefixes) prefixed with double caret ('^^') are deleted by prefix (see -D).",
+	"    <type> and <value> are optional (not checked) in above cases.",
+	"    Other keys are set (see -s) so both <type> and <value> are required.",
+	"",
+	"Delete key:",
+	"    corosync-cmapctl -d key_name...",
+	"",
+	"Delete multiple keys with prefix:",
+	"    corosync-cmapctl -D key_prefix...",
+	"",
+	"Get key:",
+	"    corosync-cmapctl [-b] -g key_name...",
+	"",
+	"Quiet mode:",
+	"    corosync-cmapctl [-b] -q -g key_name...",
+	"",
+	"Display all keys:",
+	"    corosync-cmapctl [-b]",
+	"",
+	"Display keys with prefix key_name:",
+	"    corosync-cmapctl [-b] key_name...",
+	"",
+	"Track changes on keys with key_name:",
+	"    corosync-cmapctl [-b] -t key_name",
+	"",
+	"Track changes on keys with key prefix:",
+	"    corosync-cmapctl [-b] -T key_prefix",
+	"",
+	"",
+}, "\n")
+
+func printHelp(w io.Writer) { io.WriteString(w, helpText) }
