@@ -80,6 +80,10 @@ func TestClusterCfgtool(t *testing.T) {
 	if err != nil || out != want {
 		t.Fatalf("corosync-cfgtool -s: %v\n%q\nwant\n%q", err, out, want)
 	}
+	ours := toolBinary(t, "gorosync-cfgtool")
+	for _, args := range [][]string{{"-s"}, {"-n"}, {"-a", "2"}} {
+		sameOutput(t, n1, cfgtool, ours, args...)
+	}
 	t.Run("reload", func(t *testing.T) { cfgtoolReload(t, c, spec, tool) })
 	t.Run("shutdown-veto", func(t *testing.T) { cfgtoolShutdown(t, c, tool) })
 	t.Run("killnode", func(t *testing.T) { cfgtoolKill(t, c, tool) })

@@ -266,6 +266,10 @@ func TestClusterCmapctlAgainstDaemon(t *testing.T) {
 	if got := run("-g", "test.answer"); strings.TrimSpace(got) != "test.answer (u32) = 42" {
 		t.Errorf("after -s: %q", got)
 	}
+	ours := toolBinary(t, "gorosync-cmapctl")
+	for _, args := range [][]string{{"totem."}, {"nodelist."}, {"-g", "runtime.members.1.ip"}, {"runtime.members."}} {
+		sameOutput(t, n2, tool, ours, args...)
+	}
 	// What the daemon publishes (TOTEM_SPEC §7.1, §10.5, §10.7).
 	runtime := run("runtime.")
 	for _, want := range []string{

@@ -8,12 +8,55 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorosync/gorosync/bench/cluster"
 )
+
+var (
+	toolsMu    sync.Mutex
+	toolsBuilt = map[string]string{}
+)
+
+// toolBinary builds one of our tools (cmd/<name>) once per test binary.
+func toolBinary(t *testing.T, name string) string {
+	t.Helper()
+	toolsMu.Lock()
+	defer toolsMu.Unlock()
+	if p, ok := toolsBuilt[name]; ok {
+		return p
+	}
+	dir, err := os.MkdirTemp("", "gorosync-tools")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if out, err := exec.Command("go", "build", "-o", p, "../"+name).CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", name, err, out)
+	}
+	toolsBuilt[name] = p
+	return p
+}
+
+// sameOutput runs corosync's tool and ours with args on node n and
+// asserts they print the same.
+func sameOutput(t *testing.T, n *cluster.Node, theirs, ours string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, errA := n.Exec(ctx, append([]string{theirs}, args...)...)
+	b, errB := n.Exec(ctx, append([]string{ours}, args...)...)
+	if (errA == nil) != (errB == nil) || string(a) != string(b) {
+		t.Errorf("%s %v differs from %s:\n--- %s (%v)\n%s--- ours (%v)\n%s", filepath.Base(ours), args, filepath.Base(theirs), filepath.Base(theirs), errA, a, errB, b)
+	}
+	return string(a)
+}
 
 // needTool skips when one of corosync's tools is missing.
 func needTool(t *testing.T, path string) {
