@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/shm"
@@ -21,7 +22,7 @@ func (d *daemon) openIPC() (*shm.Server, error) {
 		return nil, err
 	}
 	srv, err := shm.New(shm.Config{
-		Services: []shm.Service{{Name: "cmap", Handler: cmapSvc}, {Name: "cfg", Handler: d.eng.cfg}},
+		Services: d.ipcServices(cmapSvc),
 		Mode:     mode,
 		Authorize: shm.CorosyncPolicy(func(key string) bool {
 			v, ok := store.Get(key)
@@ -36,6 +37,23 @@ func (d *daemon) openIPC() (*shm.Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("IPC: %w (is another corosync or gorosync running in this network namespace?)", err)
 	}
-	d.log.Info("IPC server ready", "services", "cmap cfg", "mode", mode)
+	var names []string
+	for _, svc := range d.ipcServices(cmapSvc) {
+		names = append(names, svc.Name)
+	}
+	d.log.Info("IPC server ready", "services", strings.Join(names, " "), "mode", mode)
 	return srv, nil
+}
+
+// ipcServices lists what the IPC server serves, by corosync's socket names.
+func (d *daemon) ipcServices(cmapSvc *cmap.Service) []shm.Service {
+	list := []shm.Service{
+		{Name: "cmap", Handler: cmapSvc},
+		{Name: "cfg", Handler: d.eng.cfg},
+		{Name: "quorum", Handler: d.eng.quorum},
+	}
+	if d.eng.vq != nil {
+		list = append(list, shm.Service{Name: "votequorum", Handler: d.eng.vq})
+	}
+	return list
 }

@@ -3,11 +3,14 @@ package main
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 
 	"github.com/gorosync/gorosync/dataplane/loop"
 	"github.com/gorosync/gorosync/services"
 	"github.com/gorosync/gorosync/services/cfg"
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/quorum"
+	"github.com/gorosync/gorosync/services/votequorum"
 )
 
 // hookService carries the test hook's traffic (-demo-send) as an exec
@@ -18,9 +21,11 @@ const hookService uint16 = 0x7e7e
 // engines is every engine the daemon runs, for the host and for the
 // runtime.services.* keys.
 type engines struct {
-	cmap *cmap.Engine
-	cfg  *cfg.Engine
-	hook *hookEngine
+	cmap   *cmap.Engine
+	cfg    *cfg.Engine
+	quorum *quorum.Engine
+	vq     *votequorum.Engine // nil without quorum.provider
+	hook   *hookEngine
 }
 
 // openServices builds the cmap store (loaded from the configuration), the
@@ -35,6 +40,13 @@ func (d *daemon) openServices(submit func([]byte, bool) error) error {
 	d.eng.cmap = cmap.NewEngine(store, cmap.EngineConfig{Fatal: d.fatal, Log: d.logs.Logger("CMAP")})
 	d.eng.cfg = d.newCfgEngine()
 	list := []services.Engine{d.eng.cmap, d.eng.cfg, &mainEngine{d: d}}
+	if err := d.newQuorumEngines(); err != nil {
+		return err
+	}
+	list = append(list, d.eng.quorum)
+	if d.eng.vq != nil {
+		list = append(list, d.eng.vq)
+	}
 	if d.hook != nil {
 		d.eng.hook = &hookEngine{d: d}
 		list = append(list, d.eng.hook)
@@ -52,8 +64,36 @@ func (d *daemon) openServices(submit func([]byte, bool) error) error {
 	d.host = h
 	d.eng.cmap.SetHost(h)
 	d.eng.cfg.SetHost(h)
+	if d.eng.vq != nil {
+		d.eng.vq.SetHost(h) // sends the startup NODEINFO
+	}
 	d.publishStatic()
 	return nil
+}
+
+// newQuorumEngines makes the quorum service and, with quorum.provider
+// corosync_votequorum, votequorum feeding it.
+func (d *daemon) newQuorumEngines() error {
+	provider := ""
+	if v, ok := d.cmap.Get("quorum.provider"); ok {
+		provider = strings.TrimRight(v.Text(), "\x00")
+	}
+	if provider != "" && provider != quorum.ProviderVotequorum {
+		return fmt.Errorf("quorum.provider: %q is not supported (only %s)", provider, quorum.ProviderVotequorum)
+	}
+	q, err := quorum.New(quorum.Config{Provider: provider, Log: d.logs.Logger("QUORUM")})
+	if err != nil {
+		return err
+	}
+	d.eng.quorum = q
+	if provider == "" {
+		return nil
+	}
+	d.eng.vq, err = votequorum.New(votequorum.Config{
+		NodeID: d.self.NodeID, Store: d.cmap, StateDir: d.cfg.System.StateDir,
+		Quorum: q, Log: d.logs.Logger("VOTEQ"),
+	})
+	return err
 }
 
 // onSynced: the first completed sync opens the IPC server (corosync

@@ -143,3 +143,6 @@ func (e *Engine) deliverReload(from uint32, connID uint64) {
 }
 
 func uitoa(v uint32) string { return strconv.FormatUint(uint64(v), 10) }
+
+// ExecFunctions: corosync's five (runtime.services.cfg.<fn>.tx/rx).
+func (e *Engine) ExecFunctions() int { return 5 }
