@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -135,6 +136,14 @@ func hookSubmit(l *loop.Loop) func([]byte) error {
 	}
 }
 
-// submitLocal is the host's Send: the loop exists by the time an engine
-// sends (engines send only from the loop's callbacks and pollers).
-func (d *daemon) submitLocal(msg []byte, safe bool) error { return d.loop.SubmitLocal(msg, safe) }
+// submitLocal is the host's Send. Before the loop exists (an engine
+// announcing itself while it is wired) the message is refused as if the
+// queue were full: the engine tries again from its Tick.
+func (d *daemon) submitLocal(msg []byte, safe bool) error {
+	if d.loop == nil {
+		return errLoopNotStarted
+	}
+	return d.loop.SubmitLocal(msg, safe)
+}
+
+var errLoopNotStarted = errors.New("the token loop has not started yet")
