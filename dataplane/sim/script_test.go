@@ -11,5 +11,5 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of scenar
 // compares each command's output with the golden output in the file
 // (go test -run TestScenarios -args -rewrite regenerates them).
 func TestScenarios(t *testing.T) {
-	RunScriptFiles(t, "testdata/scenarios/*.txt", func() *Script { return &Script{} }, *rewrite)
+	RunScriptFiles(t, "testdata/scenarios/*.txt", func(*testing.T, string) *Script { return &Script{} }, *rewrite)
 }

@@ -10,9 +10,10 @@ import (
 // RunScriptFiles runs every scenario file matching glob, each on a fresh
 // Script from newScript, and compares each command's output with the
 // golden output in the file; with rewrite it writes the outputs back
-// instead. Service packages use it for their own scenarios (with
-// Script.Services and Script.Commands set).
-func RunScriptFiles(t *testing.T, glob string, newScript func() *Script, rewrite bool) {
+// instead. newScript gets the subtest and the file's path (a scenario may configure its
+// services from it). Service packages use it for their own scenarios
+// (with Script.Services and Script.Commands set).
+func RunScriptFiles(t *testing.T, glob string, newScript func(t *testing.T, path string) *Script, rewrite bool) {
 	t.Helper()
 	files, err := filepath.Glob(glob)
 	if err != nil || len(files) == 0 {
@@ -28,7 +29,7 @@ func RunScriptFiles(t *testing.T, glob string, newScript func() *Script, rewrite
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := newScript()
+			s := newScript(t, path)
 			outputs := make([]string, len(steps))
 			for i, step := range steps {
 				out, err := s.Do(step.Command)
@@ -42,6 +43,7 @@ func RunScriptFiles(t *testing.T, glob string, newScript func() *Script, rewrite
 			}
 			if rewrite {
 				var buf bytes.Buffer
+				buf.Write(leadingComments(data)) // a scenario's own configuration
 				FormatScript(&buf, steps, outputs)
 				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 					t.Fatal(err)
@@ -49,4 +51,17 @@ func RunScriptFiles(t *testing.T, glob string, newScript func() *Script, rewrite
 			}
 		})
 	}
+}
+
+// leadingComments returns the comment lines at the top of a scenario file.
+func leadingComments(data []byte) []byte {
+	end := 0
+	for end < len(data) && data[end] == '#' {
+		nl := bytes.IndexByte(data[end:], '\n')
+		if nl < 0 {
+			return data
+		}
+		end += nl + 1
+	}
+	return data[:end]
 }

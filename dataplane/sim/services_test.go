@@ -71,7 +71,7 @@ func syncedCommand(probes map[uint32]*syncProbe) func(c *Cluster, args []string)
 // every membership change each partition's nodes activate the same ring
 // with the same members, and only after every member's sync traffic.
 func TestServiceScenarios(t *testing.T) {
-	RunScriptFiles(t, "testdata/services/*.txt", func() *Script {
+	RunScriptFiles(t, "testdata/services/*.txt", func(*testing.T, string) *Script {
 		probes := map[uint32]*syncProbe{}
 		return &Script{
 			Services: func(id uint32) []services.Engine {
