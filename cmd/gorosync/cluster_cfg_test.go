@@ -23,6 +23,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(vetoEnv) != "" {
 		os.Exit(vetoTracker())
 	}
+	if os.Getenv(garbageEnv) != "" {
+		os.Exit(garbageClient())
+	}
 	os.Exit(m.Run())
 }
 
