@@ -127,7 +127,10 @@ func (d *daemon) refreshCounters() {
 }
 
 // refreshStats computes the stats map (§10.7) from the node, the links and
-// the IPC server.
+// the IPC server. Only what gorosync counts is published: corosync's
+// counters we do not keep (merge-detect and commit-token receptions, the
+// per-state token losses, the token timing averages) are absent rather
+// than a constant 0.
 func (d *daemon) refreshStats() {
 	s := d.stats
 	u64 := func(k string, v uint64) { s.Set(k, cmap.Int(cmap.U64, v)) }
@@ -138,15 +141,14 @@ func (d *daemon) refreshStats() {
 			v uint64
 		}{
 			{"orf_token_tx", st.TokensTx}, {"orf_token_rx", st.TokensRx},
-			{"memb_merge_detect_tx", st.MergeDetectTx}, {"memb_merge_detect_rx", 0},
+			{"memb_merge_detect_tx", st.MergeDetectTx},
 			{"memb_join_tx", st.JoinTx}, {"memb_join_rx", st.JoinRx},
 			{"mcast_tx", st.McastTx}, {"mcast_retx", st.McastRetx}, {"mcast_rx", st.McastRx},
-			{"memb_commit_token_tx", st.CommitTokensTx}, {"memb_commit_token_rx", 0},
+			{"memb_commit_token_tx", st.CommitTokensTx},
 			{"token_hold_cancel_tx", st.HoldCancelTx}, {"token_hold_cancel_rx", st.HoldCancelRx},
 			{"operational_entered", st.OperationalEntered}, {"operational_token_lost", st.TokenLosses},
-			{"gather_entered", st.GatherEntered}, {"gather_token_lost", 0},
-			{"commit_entered", 0}, {"commit_token_lost", 0},
-			{"recovery_entered", st.RecoveryEntered}, {"recovery_token_lost", 0},
+			{"gather_entered", st.GatherEntered},
+			{"recovery_entered", st.RecoveryEntered},
 			{"consensus_timeouts", st.ConsensusTimeouts}, {"rx_msg_dropped", st.McastDropped},
 		} {
 			u64("stats.srp."+kv.k, kv.v)
