@@ -1,0 +1,111 @@
+package cpg
+
+// Conn is what the service needs of an IPC connection. *shm.Conn is one;
+// tests give the engine their own.
+type Conn interface {
+	// RespondParts sends one reply (it starts with the 24-byte header).
+	RespondParts(parts ...[]byte) error
+	// EventParts sends one event to the client's event channel.
+	EventParts(parts ...[]byte) error
+	// SetFlowControl sets the word libqb clients read before each send:
+	// 0 open, 1 every send refused, 2 CPG multicasts refused.
+	SetFlowControl(v int32)
+	SetContext(v any)
+	Context() any
+	// UID is the client's user id (zero-copy files must be its own).
+	UID() uint32
+	// MaxMsgSize is the connection's largest message.
+	MaxMsgSize() int
+	// Close disconnects the client (Disconnected follows).
+	Close()
+}
+
+// cpdState is a connection's place in corosync's join/leave cycle.
+type cpdState uint8
+
+const (
+	stateUnjoined cpdState = iota
+	stateLeaveStarted
+	stateJoinStarted
+	stateJoinCompleted
+)
+
+func (s cpdState) String() string {
+	return [...]string{"unjoined", "leave-started", "join-started", "join-completed"}[s]
+}
+
+// cpd is one IPC connection's cpg state (corosync's cpg_pd).
+type cpd struct {
+	conn      Conn // nil once disconnected: an orphan still sending its queue
+	state     cpdState
+	group     *group // nil while unjoined
+	pid       uint32
+	flags     uint32
+	finalized bool // FINALIZE received: no more callbacks
+
+	initialTotemSent bool
+	// transitions counts the confchgs sent to the connection;
+	// partialStart is its value at a fragmented message's first part.
+	transitions, partialStart uint64
+
+	iters    map[uint64]*iteration
+	nextIter uint64
+	zc       map[uint64]*zcMap
+	nextZc   uint64
+
+	out      outQueue
+	inBlog   bool // on the engine's backlog
+	fc       int32
+	warnedFc bool
+	dropped  uint64 // multicasts dropped (not joined, malformed)
+}
+
+// receives tells whether the connection gets its group's messages and
+// confchgs (JOIN_COMPLETED or LEAVE_STARTED, not finalized).
+func (d *cpd) receives() bool {
+	return d.conn != nil && !d.finalized && (d.state == stateJoinCompleted || d.state == stateLeaveStarted)
+}
+
+// joined: its join was requested and no leave yet (what a disconnect turns
+// into a PROCDOWN leave).
+func (d *cpd) joined() bool { return d.state == stateJoinStarted || d.state == stateJoinCompleted }
+
+// outMsg is one exec message accepted from the connection and not sent yet.
+type outMsg struct {
+	fn   uint16
+	safe bool
+	body []byte
+}
+
+// outQueue is a FIFO of outMsgs with their byte count.
+type outQueue struct {
+	msgs  []outMsg
+	head  int
+	bytes int
+}
+
+func (q *outQueue) len() int { return len(q.msgs) - q.head }
+
+func (q *outQueue) push(safe bool, fn uint16, parts ...[]byte) {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	body := make([]byte, 0, n)
+	for _, p := range parts {
+		body = append(body, p...)
+	}
+	q.msgs = append(q.msgs, outMsg{fn: fn, safe: safe, body: body})
+	q.bytes += n
+}
+
+func (q *outQueue) front() outMsg { return q.msgs[q.head] }
+
+func (q *outQueue) pop() {
+	q.bytes -= len(q.msgs[q.head].body)
+	q.msgs[q.head] = outMsg{}
+	q.head++
+	if q.head == len(q.msgs) {
+		q.msgs, q.head = q.msgs[:0], 0
+	}
+}
