@@ -50,6 +50,7 @@ func (d *daemon) ipcServices(cmapSvc *cmap.Service) []shm.Service {
 	list := []shm.Service{
 		{Name: "cmap", Handler: cmapSvc},
 		{Name: "cfg", Handler: d.eng.cfg},
+		{Name: "cpg", Handler: d.eng.cpg},
 		{Name: "quorum", Handler: d.eng.quorum},
 	}
 	if d.eng.vq != nil {

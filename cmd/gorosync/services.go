@@ -10,6 +10,7 @@ import (
 	"github.com/gorosync/gorosync/services"
 	"github.com/gorosync/gorosync/services/cfg"
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cpg"
 	"github.com/gorosync/gorosync/services/quorum"
 	"github.com/gorosync/gorosync/services/votequorum"
 )
@@ -24,6 +25,7 @@ const hookService uint16 = 0x7e7e
 type engines struct {
 	cmap   *cmap.Engine
 	cfg    *cfg.Engine
+	cpg    *cpg.Engine
 	quorum *quorum.Engine
 	vq     *votequorum.Engine // nil without quorum.provider
 	hook   *hookEngine
@@ -40,7 +42,8 @@ func (d *daemon) openServices(submit func([]byte, bool) error) error {
 	d.cmap, d.stats = store, cmap.NewStore()
 	d.eng.cmap = cmap.NewEngine(store, cmap.EngineConfig{Fatal: d.fatal, Log: d.logs.Logger("CMAP")})
 	d.eng.cfg = d.newCfgEngine()
-	list := []services.Engine{d.eng.cmap, d.eng.cfg, &mainEngine{d: d}}
+	d.eng.cpg = cpg.New(cpg.Config{Log: d.logs.Logger("CPG")})
+	list := []services.Engine{d.eng.cmap, d.eng.cfg, d.eng.cpg, &mainEngine{d: d}}
 	if err := d.newQuorumEngines(); err != nil {
 		return err
 	}
@@ -65,6 +68,7 @@ func (d *daemon) openServices(submit func([]byte, bool) error) error {
 	d.host = h
 	d.eng.cmap.SetHost(h)
 	d.eng.cfg.SetHost(h)
+	d.eng.cpg.SetHost(h)
 	if d.eng.vq != nil {
 		d.eng.vq.SetHost(h) // sends the startup NODEINFO
 	}
