@@ -10,9 +10,11 @@ BIN       := bin
 .PHONY: all build deps test unit fuzz demo simdemo sim bench bench-cluster vet clean
 
 # Debian packages the tests use: ip and nft for the namespace cluster
-# tests, corosync and its client libraries for the side-by-side tests and
-# the cpg bench client, gcc to build it.
-DEB_PACKAGES := iproute2 nftables corosync libcpg-dev libcorosync-common-dev libqb-dev gcc
+# tests, corosync for its tools (corosync-cmapctl, -cfgtool, -quorumtool,
+# -cpgtool run against gorosync; no corosync daemon runs in make test) and
+# its client libraries for the C clients, gcc to build them, Pacemaker
+# 2.1.5 for the Pacemaker-on-gorosync test.
+DEB_PACKAGES := iproute2 nftables corosync libcpg-dev libcorosync-common-dev libqb-dev gcc pacemaker pacemaker-cli-utils
 
 all: build
 

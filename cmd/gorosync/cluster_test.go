@@ -32,6 +32,8 @@ type clusterSpec struct {
 	hook         string         // test hook flags for every daemon
 	transport    string         // totem.transport (default knet)
 	quorum       string         // quorum{} lines (none: no quorum section)
+	// mounts are further bind mounts per node (Pacemaker's state).
+	mounts func(n *cluster.Node) []cluster.Mount
 }
 
 var (
@@ -79,6 +81,7 @@ func startCluster(t *testing.T, spec clusterSpec) *cluster.Cluster {
 	c, err := cluster.Start(ctx, cluster.Options{
 		Nodes: spec.nodes, Links: spec.links, Dir: dir,
 		BindRun: true, // a private /run per node, as corosync needs and IPC will
+		Mounts:  spec.mounts,
 		Config:  func(n *cluster.Node) string { return spec.conf(t, n) },
 		Command: func(n *cluster.Node) []string {
 			argv := []string{bin, "-f", "-c", n.ConfPath}
