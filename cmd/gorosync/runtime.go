@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -157,6 +158,13 @@ func (d *daemon) refreshStats() {
 	if d.links != nil {
 		d.publishLinkStats(d.links.Status())
 	}
+	// gorosync's own: the Go runtime's garbage collector (the bench suite
+	// checks that a throughput run triggers none) and heap.
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	u64("stats.gorosync.gc_cycles", uint64(ms.NumGC))
+	u64("stats.gorosync.heap_alloc_bytes", ms.HeapAlloc)
+	u64("stats.gorosync.total_alloc_bytes", ms.TotalAlloc)
 	if d.ipc != nil {
 		st := d.ipc.Stats()
 		u64("stats.ipcs.global.active", uint64(max(st.Active, 0)))
