@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/gorosync/gorosync/services/cfg"
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
@@ -40,10 +41,11 @@ func (d *daemon) killed(reason string) {
 }
 
 // reload re-reads this node's configuration file and applies what may
-// change at runtime to cmap (cfg.ApplyReload). The totem timers and the
-// links are not reconfigured at runtime (yet): their keys change in cmap
-// only, and a warning says so.
+// change at runtime: to cmap (cfg.ApplyReload, whose tracks reach
+// votequorum), and the logging thresholds. The totem timers and the links
+// are not reconfigured at runtime (yet): their keys change in cmap only.
 func (d *daemon) reload() cfg.Error {
+	var fresh *coroparse.Config
 	res := cfg.ApplyReload(d.cmap, func() (map[string]coroparse.Value, error) {
 		c, err := coroparse.Load(d.path)
 		if err != nil {
@@ -52,10 +54,18 @@ func (d *daemon) reload() cfg.Error {
 		if err := c.SetLocal(d.cfg.Local); err != nil {
 			return nil, err
 		}
+		fresh = c
 		return c.Keys, nil
 	}, cfg.ReloadOptions{Log: d.logs.Logger("CFG")})
-	if res.Status == cfg.OK && len(res.Changed) > 0 {
-		d.log.Info(fmt.Sprintf("configuration reloaded: %d keys changed, %d refused, %d deleted", len(res.Changed), len(res.Refused), len(res.Deleted)))
+	if res.Status != cfg.OK {
+		return res.Status
+	}
+	d.logs.Reconfigure(fresh.Logging)
+	d.log.Info(fmt.Sprintf("configuration reloaded: %d keys changed, %d refused, %d deleted", len(res.Changed), len(res.Refused), len(res.Deleted)))
+	for _, k := range res.Changed {
+		if strings.HasPrefix(k, "totem.") && !strings.HasPrefix(k, "totem.config_version") {
+			d.log.Warn("totem parameters changed in cmap are applied at the next start: " + k)
+		}
 	}
 	return res.Status
 }

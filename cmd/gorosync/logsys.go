@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
@@ -39,11 +40,42 @@ type logsys struct {
 	stderr    io.Writer
 	logfile   io.Writer
 	syslog    *syslog.Writer
-	timestamp string // hires, on or off
 	header    string // "[pid] host gorosync"
-	levels    map[string]targetLevels
-	top       targetLevels
 	path      string // the logfile, for Reopen
+	// thresholds change on a configuration reload while loggers log.
+	thresholds atomic.Pointer[thresholds]
+}
+
+// thresholds are the levels per target, for every subsystem, and the
+// timestamp format: what a reload may change.
+type thresholds struct {
+	top       targetLevels
+	subsys    map[string]targetLevels
+	timestamp string // hires, on or off
+}
+
+func thresholdsFor(cfg coroparse.Logging) *thresholds {
+	t := &thresholds{timestamp: cfg.Timestamp, subsys: map[string]targetLevels{},
+		top: levelsFor(cfg.ToStderr, cfg.ToLogfile, cfg.ToSyslog, cfg.LogfilePriority, cfg.SyslogPriority, cfg.Debug)}
+	for _, sub := range cfg.Subsys {
+		t.subsys[strings.ToUpper(sub.Name)] = levelsFor(sub.ToStderr, sub.ToLogfile, sub.ToSyslog, sub.LogfilePriority, sub.SyslogPriority, sub.Debug)
+	}
+	return t
+}
+
+func (t *thresholds) of(subsys string) targetLevels {
+	if lv, ok := t.subsys[subsys]; ok {
+		return lv
+	}
+	return t.top
+}
+
+// Reconfigure applies a reloaded logging{} section's thresholds, debug
+// switches and timestamp format to every logger at once (corosync applies
+// them at runtime too). Targets opened or closed by a reload (a new
+// logfile path, syslog switched on) take effect at the next start.
+func (s *logsys) Reconfigure(cfg coroparse.Logging) {
+	s.thresholds.Store(thresholdsFor(cfg))
 }
 
 // targetLevels is the lowest level each target takes; above levelCrit
@@ -57,12 +89,10 @@ const off = slog.Level(100)
 // not stop the cluster engine.
 func newLogsys(cfg coroparse.Logging, stderr io.Writer) *logsys {
 	host, _ := os.Hostname()
-	s := &logsys{stderr: stderr, timestamp: cfg.Timestamp,
-		header: fmt.Sprintf("[%d] %s gorosync", os.Getpid(), host), levels: map[string]targetLevels{}}
+	s := &logsys{stderr: stderr, header: fmt.Sprintf("[%d] %s gorosync", os.Getpid(), host)}
+	s.thresholds.Store(thresholdsFor(cfg))
 	wantFile, wantSyslog := cfg.ToLogfile, cfg.ToSyslog
-	s.top = levelsFor(cfg.ToStderr, cfg.ToLogfile, cfg.ToSyslog, cfg.LogfilePriority, cfg.SyslogPriority, cfg.Debug)
 	for _, sub := range cfg.Subsys {
-		s.levels[strings.ToUpper(sub.Name)] = levelsFor(sub.ToStderr, sub.ToLogfile, sub.ToSyslog, sub.LogfilePriority, sub.SyslogPriority, sub.Debug)
 		wantFile = wantFile || sub.ToLogfile
 		wantSyslog = wantSyslog || sub.ToSyslog
 	}
@@ -181,11 +211,7 @@ func facility(name string) syslog.Priority {
 
 // Logger is the logger of one subsystem (MAIN, TOTEM, KNET, ...).
 func (s *logsys) Logger(subsys string) *slog.Logger {
-	lv, ok := s.levels[subsys]
-	if !ok {
-		lv = s.top
-	}
-	return slog.New(&logHandler{sys: s, subsys: subsys, levels: lv})
+	return slog.New(&logHandler{sys: s, subsys: subsys})
 }
 
 // Reopen opens the logfile again (after logrotate moved it away: cfg's
@@ -223,12 +249,14 @@ func (s *logsys) Close() {
 type logHandler struct {
 	sys    *logsys
 	subsys string
-	levels targetLevels
 	attrs  string // pre-formatted " key=value" pairs from WithAttrs
 }
 
+func (h *logHandler) levels() targetLevels { return h.sys.thresholds.Load().of(h.subsys) }
+
 func (h *logHandler) Enabled(_ context.Context, l slog.Level) bool {
-	return l >= min(h.levels.stderr, h.levels.logfile, h.levels.syslog)
+	lv := h.levels()
+	return l >= min(lv.stderr, lv.logfile, lv.syslog)
 }
 
 func (h *logHandler) WithAttrs(as []slog.Attr) slog.Handler {
@@ -255,16 +283,17 @@ func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 	msg := body.String()
 	line := fmt.Sprintf("%-7s [%-6s] %s", priorityName(r.Level), h.subsys, msg)
 	stamp := h.sys.stamp(r.Time)
+	lv := h.levels()
 	s := h.sys
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if r.Level >= h.levels.stderr && s.stderr != nil {
+	if r.Level >= lv.stderr && s.stderr != nil {
 		fmt.Fprintf(s.stderr, "%s%s\n", stamp, line)
 	}
-	if r.Level >= h.levels.logfile && s.logfile != nil {
+	if r.Level >= lv.logfile && s.logfile != nil {
 		fmt.Fprintf(s.logfile, "%s%s %s\n", stamp, s.header, line)
 	}
-	if r.Level >= h.levels.syslog && s.syslog != nil {
+	if r.Level >= lv.syslog && s.syslog != nil {
 		h.toSyslog(r.Level, fmt.Sprintf("[%-6s] %s", h.subsys, msg))
 	}
 	return nil
@@ -291,7 +320,7 @@ func (h *logHandler) toSyslog(l slog.Level, msg string) {
 // stamp is corosync's %t: "Nov 22 12:58:22.706 " with timestamp hires,
 // without the milliseconds with on, nothing with off.
 func (s *logsys) stamp(t time.Time) string {
-	switch s.timestamp {
+	switch s.thresholds.Load().timestamp {
 	case "off":
 		return ""
 	case "on":

@@ -123,3 +123,17 @@ func TestLogsysReopen(t *testing.T) {
 		t.Fatalf("old %q, new %q (%v)", old, cur, err)
 	}
 }
+
+// A reload's logging thresholds reach loggers made before it.
+func TestLogsysReconfigure(t *testing.T) {
+	var out bytes.Buffer
+	s := newLogsys(coroparse.Logging{ToStderr: true, Timestamp: "off", LogfilePriority: "info", SyslogPriority: "info", Debug: "off"}, &out)
+	defer s.Close()
+	l := s.Logger("TOTEM")
+	l.Debug("hidden")
+	s.Reconfigure(coroparse.Logging{ToStderr: true, Timestamp: "off", LogfilePriority: "info", SyslogPriority: "info", Debug: "on"})
+	l.Debug("shown")
+	if got := out.String(); strings.Contains(got, "hidden") || !strings.Contains(got, "debug   [TOTEM ] shown") {
+		t.Fatalf("output %q", got)
+	}
+}
