@@ -60,8 +60,23 @@ func haclusterIDs(t *testing.T) (int, int) {
 
 // pacemaker is one node's pacemakerd and its children (one process group).
 type pacemaker struct {
-	cmd *exec.Cmd
-	out *lockedBuffer
+	cmd     *exec.Cmd
+	out     *lockedBuffer
+	stopped bool
+	// known are the processes seen below pacemakerd while it ran: a
+	// pacemakerd that lost its cluster exits and leaves its daemons to
+	// init, where stop would no longer find them.
+	known map[string]bool
+}
+
+// remember records pacemakerd's current processes for stop.
+func (p *pacemaker) remember() {
+	if p.known == nil {
+		p.known = map[string]bool{}
+	}
+	for pid := range descendants(p.cmd.Process.Pid) {
+		p.known[pid] = true
+	}
 }
 
 func startPacemaker(t *testing.T, ctx context.Context, n *cluster.Node) *pacemaker {
@@ -78,13 +93,64 @@ func startPacemaker(t *testing.T, ctx context.Context, n *cluster.Node) *pacemak
 	return p
 }
 
-// stop kills the whole group (pacemakerd and the daemons it forked).
+// stop kills pacemakerd and every process it started (its group and its
+// descendants: a child may have moved to a group of its own) and removes
+// the libqb files their own IPC left in /dev/shm, which a SIGKILLed libqb
+// server cannot: qb-<server pid>-<client pid>-… of any of them.
 func (p *pacemaker) stop() {
-	if p.cmd.Process == nil {
+	if p.cmd.Process == nil || p.stopped {
 		return
 	}
+	p.stopped = true
+	pids := descendants(p.cmd.Process.Pid)
+	for pid := range p.known {
+		pids[pid] = true
+	}
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	for pid := range pids {
+		if n, err := strconv.Atoi(pid); err == nil {
+			_ = syscall.Kill(n, syscall.SIGKILL)
+		}
+	}
 	_ = p.cmd.Wait()
+	entries, _ := os.ReadDir("/dev/shm")
+	for _, e := range entries {
+		f := strings.SplitN(e.Name(), "-", 4)
+		if len(f) == 4 && f[0] == "qb" && (pids[f[1]] || pids[f[2]]) {
+			_ = os.RemoveAll(filepath.Join("/dev/shm", e.Name()))
+		}
+	}
+}
+
+// descendants lists root and every process below it (from /proc).
+func descendants(root int) map[string]bool {
+	parent := map[string]string{}
+	procs, _ := os.ReadDir("/proc")
+	for _, e := range procs {
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …; comm may hold spaces: cut at the last ')'.
+		i := strings.LastIndexByte(string(stat), ')')
+		if i < 0 {
+			continue
+		}
+		if f := strings.Fields(string(stat[i+1:])); len(f) > 1 {
+			parent[e.Name()] = f[1]
+		}
+	}
+	out := map[string]bool{strconv.Itoa(root): true}
+	for grew := true; grew; {
+		grew = false
+		for pid, pp := range parent {
+			if out[pp] && !out[pid] {
+				out[pid] = true
+				grew = true
+			}
+		}
+	}
+	return out
 }
 
 // crmMon runs crm_mon -1 on n.
@@ -129,6 +195,9 @@ func TestClusterPacemaker(t *testing.T) {
 	waitMon(t, n1, 90*time.Second, "3 nodes online with quorum", func(s string) bool {
 		return strings.Contains(s, "partition with quorum") && strings.Contains(s, "Online: [ n1 n2 n3 ]")
 	})
+	for _, p := range pm {
+		p.remember()
+	}
 	for _, cmd := range [][]string{
 		{"crm_attribute", "-t", "crm_config", "-n", "stonith-enabled", "-v", "false"},
 		{"cibadmin", "--create", "-o", "resources", "-X",
@@ -143,6 +212,7 @@ func TestClusterPacemaker(t *testing.T) {
 	idx, _ := strconv.Atoi(owner[1:])
 	t.Logf("dummy started on %s", owner)
 	// Kill the node running it: its gorosync and its Pacemaker.
+	pm[idx].remember()
 	if err := c.Node(idx).Kill(); err != nil {
 		t.Fatal(err)
 	}

@@ -36,12 +36,12 @@ const (
 //	stderr:  Nov 22 12:58:22.706 notice  [MAIN  ] message
 //	logfile: Nov 22 12:58:22.706 [28613] host gorosync notice  [MAIN  ] message
 type logsys struct {
-	mu        sync.Mutex // one line at a time per writer
-	stderr    io.Writer
-	logfile   io.Writer
-	syslog    *syslog.Writer
-	header    string // "[pid] host gorosync"
-	path      string // the logfile, for Reopen
+	mu      sync.Mutex // one line at a time per writer
+	stderr  io.Writer
+	logfile io.Writer
+	syslog  *syslog.Writer
+	header  string // "[pid] host gorosync"
+	path    string // the logfile, for Reopen
 	// thresholds change on a configuration reload while loggers log.
 	thresholds atomic.Pointer[thresholds]
 }
