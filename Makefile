@@ -14,7 +14,7 @@ BIN       := bin
 # -cpgtool run against gorosync; no corosync daemon runs in make test) and
 # its client libraries for the C clients, gcc to build them, Pacemaker
 # 2.1.5 for the Pacemaker-on-gorosync test.
-DEB_PACKAGES := iproute2 nftables corosync libcpg-dev libcorosync-common-dev libqb-dev gcc pacemaker pacemaker-cli-utils
+DEB_PACKAGES := iproute2 nftables corosync libcpg-dev libcmap-dev libcorosync-common-dev libqb-dev gcc pacemaker pacemaker-cli-utils
 
 all: build
 
@@ -66,8 +66,12 @@ fuzz:
 	  done; \
 	done; rm -f .fuzz.log
 
-# demo: three gorosync daemons on 127.0.0.1-3 (no root needed) form a ring,
-# send through the test hook, print membership and delivered rates, stop.
+# demo: three gorosync daemons on 127.0.0.1-3 (no root needed, IPC under
+# -ipc-prefix n1-/n2-/n3-) form a ring; one Go cpg client per daemon joins
+# group "demo" (confchgs printed), quorum is printed as corosync-quorumtool
+# -s prints it, every client multicasts 64 B then 1 KiB messages for 3 s,
+# each node's delivery rates and a same-order check are printed, then the
+# daemons stop on SIGTERM (~5 s in all).
 demo: build
 	$(BIN)/gorosync-demo -gorosync $(BIN)/gorosync
 
@@ -81,13 +85,26 @@ simdemo:
 sim:
 	$(GO) run ./cmd/gorosync-sim -seed $(SEED) -seeds $(SEEDS) -nodes $(NODES) -faults $(FAULTS)
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# bench: as root, the Go micro-benchmarks BENCHMARKS.md reports, then the
+# side-by-side suite (gorosync against corosync 3.1.7 on namespace
+# clusters, ~10 min on 2 cores), then BENCHMARKS.md's generated sections
+# (machine, date, targets, tables) are rewritten and the plots written to
+# BENCH_PLOTS. BENCH_FLAGS passes flags to gorosync-bench (e.g.
+# "-repeat 1 -scenarios throughput" or "-profile /tmp/prof").
+BENCH_PLOTS ?= bench/plots
+BENCH_FLAGS ?=
+BENCH_MICRO := .bench-micro.txt
 
-# bench-cluster: gorosync against corosync 3.1.7 on the 3-node namespace
-# topology (root), the tables of BENCHMARKS.md.
+bench: deps build
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./dataplane/sim ./dataplane/wire ./dataplane/totempg ./dataplane/oracle > $(BENCH_MICRO)
+	$(GO) test -run '^$$' -bench . -benchtime 20000x -count 3 ./shm/client ./shm/cinterop >> $(BENCH_MICRO)
+	$(BIN)/gorosync-bench -gorosync $(BIN)/gorosync -out $(BENCH_PLOTS) -md BENCHMARKS.md -micro $(BENCH_MICRO) $(BENCH_FLAGS)
+	rm -f $(BENCH_MICRO)
+
+# bench-cluster: the side-by-side suite alone; tables on stdout, results
+# and plots in BENCH_PLOTS, BENCHMARKS.md untouched.
 bench-cluster: deps build
-	$(BIN)/gorosync-bench -gorosync $(BIN)/gorosync
+	$(BIN)/gorosync-bench -gorosync $(BIN)/gorosync -out $(BENCH_PLOTS) $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(BIN)

@@ -14,12 +14,14 @@ import (
 	"github.com/gorosync/gorosync/services/cfg"
 	"github.com/gorosync/gorosync/services/cfg/cfgclient"
 	"github.com/gorosync/gorosync/services/cfg/cfgtest"
+	"github.com/gorosync/gorosync/services/cserror"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 // The tool tests serve cmap and cfg under their real names, so they run in
 // a private network namespace (abstract unix sockets are per namespace):
-// TestCfgtool re-executes the test binary under `unshare --net`, and the
-// child (GSCFGTOOL_NETNS set) runs Debian's corosync-cfgtool and this
+// TestCfgtool re-executes the test binary under `unshare --net`
+// (shmtest.InNetns), and the child runs Debian's corosync-cfgtool and this
 // tool against the same in-process test cluster (services/cfg/cfgtest:
 // three udpu nodes, 198.18.1.1-3, as in the recorded corosync cluster).
 
@@ -36,37 +38,9 @@ const recordedS = "Local node ID 1, transport udpu\n" +
 	"\t\tnodeid:          2:\tconnected\n" +
 	"\t\tnodeid:          3:\tconnected\n"
 
-func netnsID() string { s, _ := os.Readlink("/proc/self/ns/net"); return s }
-
 func TestCfgtool(t *testing.T) {
-	if parent := os.Getenv("GSCFGTOOL_NETNS"); parent != "" {
-		if netnsID() == parent || netnsID() == "" {
-			t.Fatalf("not in a private network namespace (%s)", netnsID())
-		}
+	if shmtest.InNetns(t, 2*time.Minute, debianTool) {
 		cfgtoolChild(t)
-		return
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (unshare --net, the shm server)")
-	}
-	for _, p := range []string{debianTool, "/usr/bin/unshare"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("needs %s (Debian packages corosync, util-linux): %v", p, err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	args := []string{"--net", "--", os.Args[0], "-test.run=^TestCfgtool$", "-test.count=1"}
-	if testing.Verbose() {
-		args = append(args, "-test.v")
-	}
-	cmd := exec.CommandContext(ctx, "/usr/bin/unshare", args...)
-	cmd.Env = append(os.Environ(), "GSCFGTOOL_NETNS="+netnsID())
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	t.Logf("child:\n%s", out)
-	if err != nil {
-		t.Fatalf("child in its network namespace: %v", err)
 	}
 }
 
@@ -179,13 +153,13 @@ func cfgtoolChild(t *testing.T) {
 		}
 		for id := range cl.Nodes {
 			h := cl.WaitHooks(t, id, func(h cfgtest.Hooks) bool { return len(h.Reloads) >= 2 })
-			if !slices.Equal(h.Reloads, []cfg.Error{cfg.OK, cfg.OK}) {
+			if !slices.Equal(h.Reloads, []cfg.Error{cserror.OK, cserror.OK}) {
 				t.Errorf("node %d reloads %v", id, h.Reloads)
 			}
 		}
 		os.WriteFile(cl.Local.Conf, []byte("totem {\n"), 0o644)
 		defer os.WriteFile(cl.Local.Conf, []byte(cfgtest.Conf), 0o644)
-		if r := both(t, "-R"); r.rc != int(cfg.ErrInvalidParam) || r.err != "Could not reload configuration. Error CS_ERR_INVALID_PARAM\n" {
+		if r := both(t, "-R"); r.rc != int(cserror.ErrInvalidParam) || r.err != "Could not reload configuration. Error CS_ERR_INVALID_PARAM\n" {
 			t.Errorf("-R with a broken file: %+v", r)
 		}
 	})

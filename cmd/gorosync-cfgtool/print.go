@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/gorosync/gorosync/services/cfg"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // printNodes is -n: every reachable node but this one, with its enabled
@@ -54,7 +55,7 @@ func (t *tool) printNodes(v *view) {
 func (t *tool) printLinks(v *view) int {
 	for i, err := range v.statusErr {
 		if err != nil {
-			t.errorf("Could not get the node status for nodeid %d, the error is: %d\n", v.ids[i], cfg.FromErrno(err))
+			t.errorf("Could not get the node status for nodeid %d, the error is: %d\n", v.ids[i], cserror.FromErrno(err))
 		}
 	}
 	localIdx, otherIdx := v.indexes()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorosync/gorosync/services/cfg"
 	"github.com/gorosync/gorosync/services/cfg/cfgclient"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 const progName = "gorosync-cfgtool"
@@ -116,7 +117,7 @@ func (t *tool) dial(named bool) *cfgclient.Client {
 	if err == nil {
 		return c
 	}
-	e := cfg.FromErrno(err)
+	e := cserror.FromErrno(err)
 	if named {
 		t.errorf("Could not initialize corosync configuration API error %s\n", e.String())
 	} else {
@@ -132,9 +133,9 @@ func (t *tool) reload() int {
 		return exitFail
 	}
 	defer c.Close()
-	e := cfg.FromErrno(c.ReloadConfig(t.ctx))
+	e := cserror.FromErrno(c.ReloadConfig(t.ctx))
 	t.result("reload", e)
-	if e != cfg.OK {
+	if e != cserror.OK {
 		t.errorf("Could not reload configuration. Error %s\n", e.String())
 		return int(e)
 	}
@@ -148,9 +149,9 @@ func (t *tool) reopen() int {
 		return exitFail
 	}
 	defer c.Close()
-	e := cfg.FromErrno(c.ReopenLogFiles(t.ctx))
+	e := cserror.FromErrno(c.ReopenLogFiles(t.ctx))
 	t.result("reopen", e)
-	if e != cfg.OK {
+	if e != cserror.OK {
 		t.errorf("Could not reopen corosync logging files. Error %s\n", e.String())
 		return int(e)
 	}
@@ -164,9 +165,9 @@ func (t *tool) kill() int {
 		return exitFail
 	}
 	defer c.Close()
-	e := cfg.FromErrno(c.KillNode(t.ctx, t.o.nodeid, "Killed by corosync-cfgtool"))
+	e := cserror.FromErrno(c.KillNode(t.ctx, t.o.nodeid, "Killed by corosync-cfgtool"))
 	t.result("kill", e)
-	if e != cfg.OK {
+	if e != cserror.OK {
 		t.errorf("Could not kill node (error = %s)\n", e.String())
 		return exitFail
 	}
@@ -188,7 +189,7 @@ func (t *tool) shutdown() int {
 	t.printf("Shutting down corosync\n")
 	var e cfg.Error
 	for try := 0; try < 30; try++ {
-		if e = cfg.FromErrno(c.TryShutdown(t.ctx, flags)); e != cfg.ErrTryAgain {
+		if e = cserror.FromErrno(c.TryShutdown(t.ctx, flags)); e != cserror.ErrTryAgain {
 			break
 		}
 		select {
@@ -198,7 +199,7 @@ func (t *tool) shutdown() int {
 		}
 	}
 	t.result("shutdown", e)
-	if e != cfg.OK {
+	if e != cserror.OK {
 		t.errorf("Could not shutdown (error = %d)\n", e)
 	}
 	return exitOK

@@ -8,6 +8,7 @@ import (
 	"github.com/gorosync/gorosync/services/cfg"
 	"github.com/gorosync/gorosync/services/cfg/cfgclient"
 	"github.com/gorosync/gorosync/services/cmap/cmapclient"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // view is what -s and -n show: gathered from cmap and cfg as
@@ -31,7 +32,7 @@ func (t *tool) status() int {
 	defer c.Close()
 	m, err := cmapclient.Initialize(t.ctx)
 	if err != nil {
-		t.errorf("Could not initialize corosync cmap API error %d\n", cmapclient.Code(err))
+		t.errorf("Could not initialize corosync cmap API error %d\n", cserror.Code(err))
 		return exitFail
 	}
 	v := &view{}
@@ -63,13 +64,13 @@ func (t *tool) readCmap(m *cmapclient.Client, c *cfgclient.Client, v *view) int 
 	}
 	local, err := c.LocalGet(t.ctx)
 	if err != nil {
-		t.errorf("Could not get the local node id, the error is: %d\n", cfg.FromErrno(err))
+		t.errorf("Could not get the local node id, the error is: %d\n", cserror.FromErrno(err))
 		return exitFail
 	}
 	v.local = local
 	for ki, err := range m.Iter(t.ctx, "nodelist.node.") {
 		if err != nil {
-			t.errorf("Could not get nodelist from cmap. error %d\n", cmapclient.Code(err))
+			t.errorf("Could not get nodelist from cmap. error %d\n", cserror.Code(err))
 			return exitFail
 		}
 		if !isNodeIDKey(ki.Key) {

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,47 +15,18 @@ import (
 	"github.com/gorosync/gorosync/services/cmap/cmapclient"
 	"github.com/gorosync/gorosync/services/cmap/cmapclient/cmapclienttest"
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 // The side-by-side tests run gorosync-cmapctl and Debian's
 // corosync-cmapctl against one in-process cmap server serving the real
 // name "cmap", so they run in a private network namespace (abstract unix
 // sockets are per network namespace): TestSideBySide re-executes the
-// test binary under `unshare --net`, and the child (netnsEnv set) runs
+// test binary under `unshare --net` (shmtest.InNetns), and the child runs
 // the scenarios.
-const netnsEnv = "GSCMAPCTL_NETNS"
-
-func netnsID() string { s, _ := os.Readlink("/proc/self/ns/net"); return s }
-
 func TestSideBySide(t *testing.T) {
-	if parent := os.Getenv(netnsEnv); parent != "" {
-		if netnsID() == parent || netnsID() == "" {
-			t.Fatalf("not in a private network namespace (%s)", netnsID())
-		}
+	if shmtest.InNetns(t, 4*time.Minute, debianTool, "/usr/bin/stdbuf") {
 		sideBySide(t)
-		return
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (unshare --net, the shm server)")
-	}
-	for _, p := range []string{debianTool, "/usr/bin/unshare", "/usr/bin/stdbuf"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("needs %s (Debian packages corosync, util-linux, coreutils): %v", p, err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	args := []string{"--net", "--", os.Args[0], "-test.run=^TestSideBySide$", "-test.count=1"}
-	if testing.Verbose() {
-		args = append(args, "-test.v")
-	}
-	cmd := exec.CommandContext(ctx, "/usr/bin/unshare", args...)
-	cmd.Env = append(os.Environ(), netnsEnv+"="+netnsID())
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	t.Logf("child:\n%s", out)
-	if err != nil {
-		t.Fatalf("child in its network namespace: %v", err)
 	}
 }
 

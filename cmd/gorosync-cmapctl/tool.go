@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorosync/gorosync/services/cmap/cmapclient"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 var le = binary.LittleEndian
@@ -44,7 +45,7 @@ func newTool(stdout, stderr io.Writer) *tool {
 func (t *tool) errorf(format string, a ...any) { fmt.Fprintf(t.errw, format, a...) }
 
 // strerror is the text of err's cs_error_t, as cs_strerror gives it.
-func strerror(err error) string { return cmapclient.StrError(cmapclient.Code(err)) }
+func strerror(err error) string { return cserror.Code(err).String() }
 
 // perror writes what C's perror(msg) writes for err: "msg: Text".
 func (t *tool) perror(msg string, err error) {
@@ -63,7 +64,7 @@ func (t *tool) retry(f func() error) error {
 	var err error
 	for n := 0; ; n++ {
 		err = f()
-		if cmapclient.Code(err) != cmapclient.ErrTryAgain || n >= maxTryAgain {
+		if cserror.Code(err) != cserror.ErrTryAgain || n >= maxTryAgain {
 			return err
 		}
 		t.sleep(time.Second)

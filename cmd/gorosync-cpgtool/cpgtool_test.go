@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/netip"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -13,49 +12,20 @@ import (
 	"github.com/gorosync/gorosync/services/cpg/cpgclient"
 	"github.com/gorosync/gorosync/services/cpg/cpgtest"
 	"github.com/gorosync/gorosync/shm"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 // The side-by-side test serves "cpg" and "cfg" under their real names,
 // so it runs in a private network namespace (abstract unix sockets are
 // per namespace): TestSideBySide re-executes the test binary under
-// `unshare --net`, and the child compares both tools' output.
+// `unshare --net` (shmtest.InNetns), and the child compares both tools'
+// output.
 
-const (
-	netnsEnv    = "GOROSYNC_CPGTOOL_NETNS"
-	corosyncBin = "/usr/sbin/corosync-cpgtool"
-)
-
-func netnsID() string { s, _ := os.Readlink("/proc/self/ns/net"); return s }
+const corosyncBin = "/usr/sbin/corosync-cpgtool"
 
 func TestSideBySide(t *testing.T) {
-	if parent := os.Getenv(netnsEnv); parent != "" {
-		if netnsID() == parent {
-			t.Fatal("not in a private network namespace")
-		}
+	if shmtest.InNetns(t, 2*time.Minute, corosyncBin) {
 		sideBySide(t)
-		return
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (unshare --net, the shm server)")
-	}
-	for _, p := range []string{corosyncBin, "/usr/bin/unshare"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("needs %s (Debian packages corosync, util-linux): %v", p, err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	args := []string{"--net", "--", os.Args[0], "-test.run=^TestSideBySide$", "-test.count=1"}
-	if testing.Verbose() {
-		args = append(args, "-test.v")
-	}
-	cmd := exec.CommandContext(ctx, "/usr/bin/unshare", args...)
-	cmd.Env = append(os.Environ(), netnsEnv+"="+netnsID())
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	t.Logf("child:\n%s", out)
-	if err != nil {
-		t.Fatalf("child: %v", err)
 	}
 }
 

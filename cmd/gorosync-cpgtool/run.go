@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorosync/gorosync/services/cpg"
 	"github.com/gorosync/gorosync/services/cpg/cpgclient"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // run is the tool: parse, connect to cpg then cfg (as corosync-cpgtool
@@ -25,13 +26,13 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 	}
 	cl, err := cpgclient.Initialize(ctx, cpgclient.Options{})
 	if err != nil {
-		fmt.Fprintf(stderr, "Could not initialize corosync cpg API error %d\n", cpgclient.Code(err))
+		fmt.Fprintf(stderr, "Could not initialize corosync cpg API error %d\n", cserror.Code(err))
 		return 1
 	}
 	defer cl.Close()
 	cfgc, err := dialCfg(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "Could not initialize corosync configuration API error %d\n", cpgclient.Code(err))
+		fmt.Fprintf(stderr, "Could not initialize corosync configuration API error %d\n", cserror.Code(err))
 		return 1
 	}
 	defer cfgc.Close()
@@ -44,12 +45,12 @@ func run(ctx context.Context, prog string, args []string, stdout, stderr io.Writ
 		var init initError
 		switch {
 		case errors.As(err, &init):
-			fmt.Fprintf(stderr, "Cannot initialize cpg iterator error %d\n", cpgclient.Code(init.err))
+			fmt.Fprintf(stderr, "Cannot initialize cpg iterator error %d\n", cserror.Code(init.err))
 			return 1
 		case !o.namesOnly:
 			// corosync-cpgtool prints the processes it got, then the error
 			o.print(stdout, entries, addrsOf(ctx, cfgc))
-			fmt.Fprintf(stderr, "cpg iteration error %d\n", cpgclient.Code(err))
+			fmt.Fprintf(stderr, "cpg iteration error %d\n", cserror.Code(err))
 			return 1
 		}
 		// -n stops quietly at an error, as corosync-cpgtool does
@@ -98,7 +99,7 @@ func list(ctx context.Context, cl *cpgclient.Client, typ cpg.IterType) ([]cpg.En
 	var out []cpg.Entry
 	for {
 		e, err := it.Next(ctx)
-		if errors.Is(err, cpg.ErrNoSections) {
+		if errors.Is(err, cserror.ErrNoSections) {
 			break
 		}
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
@@ -13,6 +12,7 @@ import (
 	"github.com/gorosync/gorosync/services/servicetest"
 	"github.com/gorosync/gorosync/services/votequorum"
 	"github.com/gorosync/gorosync/shm"
+	"github.com/gorosync/gorosync/shm/shmtest"
 	"golang.org/x/sys/unix"
 )
 
@@ -57,13 +57,11 @@ type tnode struct {
 // 1's cmap, quorum and votequorum, and a cfg stub, under their real
 // socket names: only inside a private network namespace. Its goroutine
 // polls the server and steps the bus on the real clock; everything
-// touching the engines runs there (do).
+// touching the engines runs there (Do).
 type server struct {
-	srv        *shm.Server
-	bus        *servicetest.Bus
-	nodes      map[uint32]*tnode
-	fns        chan func()
-	stop, done chan struct{}
+	*shmtest.Server
+	bus   *servicetest.Bus
+	nodes map[uint32]*tnode
 }
 
 func startServer(t *testing.T, confText string) *server {
@@ -73,8 +71,7 @@ func startServer(t *testing.T, confText string) *server {
 	if err := os.WriteFile(conf, []byte(confText), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{bus: servicetest.New(), nodes: map[uint32]*tnode{},
-		fns: make(chan func()), stop: make(chan struct{}), done: make(chan struct{})}
+	s := &server{bus: servicetest.New(), nodes: map[uint32]*tnode{}}
 	for i, id := range []uint32{1, 2, 3} {
 		cfg, err := coroparse.Load(conf)
 		if err != nil {
@@ -120,60 +117,11 @@ func startServer(t *testing.T, confText string) *server {
 	if n1.vq != nil {
 		svcs = append(svcs, shm.Service{Name: "votequorum", Handler: n1.vq})
 	}
-	srv, err := shm.New(shm.Config{Services: svcs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s.srv = srv
-	go s.loop()
-	t.Cleanup(func() {
-		close(s.stop)
-		<-s.done
-		_ = srv.Close()
-		waitNoShm(t, 5*time.Second)
-	})
+	// The bus's clock follows the real one (the server's fd may stay
+	// readable, and a fixed step per pass would race ahead).
+	step := func(elapsedNs int64) int { s.bus.Step(elapsedNs); return 0 }
+	s.Server = shmtest.StartWith(t, shmtest.Options{Step: step}, shm.Config{Services: svcs})
 	return s
-}
-
-func (s *server) loop() {
-	defer close(s.done)
-	fds := []unix.PollFd{{Fd: int32(s.srv.Fd()), Events: unix.POLLIN}}
-	ts := unix.NsecToTimespec(int64(time.Millisecond))
-	last := time.Now()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case f := <-s.fns:
-			f()
-			continue
-		default:
-		}
-		if s.srv.Poll() > 0 {
-			continue
-		}
-		// The bus's clock follows the real one (the server's fd may stay
-		// readable, and a fixed step per pass would race ahead).
-		now := time.Now()
-		s.bus.Step(int64(now.Sub(last)))
-		last = now
-		_, _ = unix.Ppoll(fds, &ts, nil)
-	}
-}
-
-// do runs f on the server's goroutine and waits for it (bounded).
-func (s *server) do(t *testing.T, f func()) {
-	t.Helper()
-	ch := make(chan struct{})
-	select {
-	case s.fns <- func() { f(); close(ch) }:
-	case <-time.After(5 * time.Second):
-		t.Fatal("server loop stuck")
-	}
-	<-ch
 }
 
 // cfgStub answers the one cfg call the quorum tools make,
@@ -212,24 +160,3 @@ func (cfgStub) Request(c *shm.Conn, req []byte) {
 }
 
 func (cfgStub) Disconnected(*shm.Conn) {}
-
-// waitNoShm waits for this process's /dev/shm/qb-<pid>-* directories to
-// go, removes leftovers and fails if there were any.
-func waitNoShm(t testing.TB, d time.Duration) {
-	pat := fmt.Sprintf("/dev/shm/qb-%d-*", os.Getpid())
-	end := time.Now().Add(d)
-	for {
-		left, _ := filepath.Glob(pat)
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(end) {
-			for _, p := range left {
-				os.RemoveAll(p)
-			}
-			t.Errorf("left in /dev/shm: %v", left)
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gorosync/gorosync/services/quorum"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/votequorum"
 )
 
@@ -35,21 +36,11 @@ func (t *tool) collectNodes(ctx context.Context) []nodeRow {
 	}
 	switch t.o.order {
 	case sortNodeID:
-		slices.SortStableFunc(rows, func(a, b nodeRow) int { return cmpU32(a.id, b.id) })
+		slices.SortStableFunc(rows, func(a, b nodeRow) int { return cmp.Compare(a.id, b.id) })
 	case sortName:
 		slices.SortStableFunc(rows, func(a, b nodeRow) int { return strings.Compare(a.name, b.name) })
 	}
 	return rows
-}
-
-func cmpU32(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // showQdevice: some member has the quorum device registered.
@@ -115,7 +106,7 @@ func flagNames(f uint32) []string {
 func (t *tool) printSummary(s summary, rows []nodeRow) {
 	if t.o.json {
 		t.printJSON(t.jsonStatus(s, rows))
-		if t.vq != nil && s.infoErr != nil && !errors.Is(s.infoErr, quorum.ErrNotExist) {
+		if t.vq != nil && s.infoErr != nil && !errors.Is(s.infoErr, cserror.ErrNotExist) {
 			fmt.Fprintf(t.err, "Unable to get node info: %s\n", csError(s.infoErr))
 		}
 		return
@@ -139,7 +130,7 @@ func (t *tool) printSummary(s summary, rows []nodeRow) {
 	if t.vq == nil {
 		return
 	}
-	if s.infoErr == nil || errors.Is(s.infoErr, quorum.ErrNotExist) {
+	if s.infoErr == nil || errors.Is(s.infoErr, cserror.ErrNotExist) {
 		in := s.info
 		blocked := "Activity blocked"
 		if in.Flags&votequorum.InfoQuorate != 0 {

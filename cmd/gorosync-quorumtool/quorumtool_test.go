@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/gorosync/gorosync/services"
 	"github.com/gorosync/gorosync/services/votequorum"
 	"github.com/gorosync/gorosync/services/votequorum/vqclient"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 var nativeLE = binary.LittleEndian
@@ -23,43 +23,15 @@ var nativeLE = binary.LittleEndian
 // The side-by-side tests serve cmap, quorum, votequorum and cfg under
 // their real socket names, so they run in a private network namespace
 // (abstract unix sockets are per network namespace): TestSideBySide
-// re-executes the test binary under `unshare --net`, and the child
-// (GSQT_NETNS set) runs Debian's corosync-quorumtool and this tool
-// against an in-process server.
+// re-executes the test binary under `unshare --net` (shmtest.InNetns),
+// and the child runs Debian's corosync-quorumtool and this tool against
+// an in-process server.
 
 const debianTool = "/usr/sbin/corosync-quorumtool"
 
-func netnsID() string { s, _ := os.Readlink("/proc/self/ns/net"); return s }
-
 func TestSideBySide(t *testing.T) {
-	if parent := os.Getenv("GSQT_NETNS"); parent != "" {
-		if netnsID() == parent || netnsID() == "" {
-			t.Fatalf("not in a private network namespace (%s)", netnsID())
-		}
+	if shmtest.InNetns(t, 3*time.Minute, debianTool) {
 		sideBySide(t)
-		return
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (unshare --net, the shm server)")
-	}
-	for _, p := range []string{debianTool, "/usr/bin/unshare"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("needs %s (Debian packages corosync and util-linux): %v", p, err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	args := []string{"--net", "--", os.Args[0], "-test.run=^TestSideBySide$", "-test.count=1"}
-	if testing.Verbose() {
-		args = append(args, "-test.v")
-	}
-	cmd := exec.CommandContext(ctx, "/usr/bin/unshare", args...)
-	cmd.Env = append(os.Environ(), "GSQT_NETNS="+netnsID())
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	t.Logf("child:\n%s", out)
-	if err != nil {
-		t.Fatalf("child in its network namespace: %v", err)
 	}
 }
 
@@ -173,14 +145,14 @@ func sideBySide(t *testing.T) {
 	})
 	t.Run("set", func(t *testing.T) { setBoth(t, s) })
 	t.Run("inquorate", func(t *testing.T) {
-		s.do(t, func() {
+		s.Do(t, func() {
 			s.bus.Crash(2)
 			s.bus.Crash(3)
 			s.bus.Form(1)
 		})
 		deadline := time.Now().Add(10 * time.Second)
 		for q := true; q; {
-			s.do(t, func() { q = s.nodes[1].vq.Quorate() })
+			s.Do(t, func() { q = s.nodes[1].vq.Quorate() })
 			if time.Now().After(deadline) {
 				t.Fatal("node 1 still quorate")
 			}
@@ -209,7 +181,7 @@ func sideBySide(t *testing.T) {
 // checks the engines took it.
 func setBoth(t *testing.T, s *server) {
 	expected := func() (e uint32) {
-		s.do(t, func() { e = s.nodes[2].vq.ExpectedVotes() })
+		s.Do(t, func() { e = s.nodes[2].vq.ExpectedVotes() })
 		return e
 	}
 	waitFor := func(what string, cond func() bool) {
@@ -231,7 +203,7 @@ func setBoth(t *testing.T, s *server) {
 	}
 	waitFor("expected votes 5", func() bool { return expected() == 5 })
 	votes := func(id uint32) (v uint32) {
-		s.do(t, func() { in, _ := s.nodes[1].vq.GetInfo(id); v = in.Votes })
+		s.Do(t, func() { in, _ := s.nodes[1].vq.GetInfo(id); v = in.Votes })
 		return v
 	}
 	if d := debian(t, "-v", "2", "-n", "3"); d.code != 0 {
@@ -267,7 +239,7 @@ func monitorBoth(t *testing.T, s *server) {
 	defer func() { gcancel(); <-done }()
 	dr, gr := bufio.NewReader(dout), bufio.NewReader(pr)
 	first := [2][]string{readBlock(t, dr), readBlock(t, gr)}
-	s.do(t, func() { s.bus.Crash(3); s.bus.Form(1, 2) })
+	s.Do(t, func() { s.bus.Crash(3); s.bus.Form(1, 2) })
 	second := [2][]string{readBlock(t, dr), readBlock(t, gr)}
 	for i, b := range [][2][]string{first, second} {
 		if strings.Join(withoutDate(strings.Join(b[0], "\n")), "\n") != strings.Join(withoutDate(strings.Join(b[1], "\n")), "\n") {
@@ -329,7 +301,7 @@ func qdeviceBoth(t *testing.T) {
 			t.Fatalf("register: %v", err)
 		}
 		var ring services.RingID
-		s.do(t, func() { _, ring = s.nodes[1].q.View() })
+		s.Do(t, func() { _, ring = s.nodes[1].q.View() })
 		if err := dev.QdevicePoll(ctx, "Qdevice", true, ring); err != nil {
 			t.Fatalf("poll: %v", err)
 		}
@@ -343,7 +315,7 @@ func qdeviceBoth(t *testing.T) {
 	same(t, "-l")
 	same(t, "-l", "-p", "-H")
 	registered := func() (r bool) {
-		s.do(t, func() { in, _ := s.nodes[1].vq.GetInfo(0); r = in.Flags&votequorum.InfoQdeviceRegistered != 0 })
+		s.Do(t, func() { in, _ := s.nodes[1].vq.GetInfo(0); r = in.Flags&votequorum.InfoQdeviceRegistered != 0 })
 		return r
 	}
 	if g := ours(t, "-f"); g.code != 0 || registered() {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorosync/gorosync/services/cfg/cfgclient"
 	"github.com/gorosync/gorosync/services/cmap/cmapclient"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/quorum"
 	"github.com/gorosync/gorosync/services/quorum/quorumclient"
 	"github.com/gorosync/gorosync/services/votequorum"
@@ -164,13 +165,7 @@ func (t *tool) provider(ctx context.Context) string {
 func (t *tool) usingVotequorum(ctx context.Context) bool { return t.provider(ctx) == votequorumName }
 
 // csError is the cs_error_t text corosync's tools print for err.
-func csError(err error) string {
-	var qe quorum.Error
-	if errors.As(err, &qe) {
-		return qe.String()
-	}
-	return quorum.Error(cmapclient.Code(err)).String()
-}
+func csError(err error) string { return cserror.Code(err).String() }
 
 func (t *tool) setVotes(ctx context.Context) int {
 	id := t.o.nodeID

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gorosync/gorosync/services/cfg"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
 )
 
@@ -57,7 +58,7 @@ func (d *daemon) reload() cfg.Error {
 		fresh = c
 		return c.Keys, nil
 	}, cfg.ReloadOptions{Log: d.logs.Logger("CFG")})
-	if res.Status != cfg.OK {
+	if res.Status != cserror.OK {
 		return res.Status
 	}
 	d.logs.Reconfigure(fresh.Logging)

@@ -30,6 +30,12 @@ func (d *daemon) openIPC() (*shm.Server, error) {
 		}),
 		Ready: d.host.SyncedOnce,
 		Log:   d.logs.Logger("QB"),
+		// corosync queues events for a slow reader without bound; a
+		// Pacemaker daemon busy for a second under cpg traffic must not be
+		// cut off, so the count bound is far above shm's default and the
+		// bytes bound is what protects the daemon.
+		EventQueue:      eventQueueEvents,
+		EventQueueBytes: eventQueueBytes,
 	})
 	if err != nil {
 		return nil, err
@@ -45,7 +51,34 @@ func (d *daemon) openIPC() (*shm.Server, error) {
 	return srv, nil
 }
 
-// ipcServices lists what the IPC server serves, by corosync's socket names.
+// ipcPrefix is put before every service's socket name (-ipc-prefix), so
+// that several daemons can serve in one network namespace, where the
+// abstract socket names are shared. It is set once by run, before the
+// daemon starts, and only read after.
+var ipcPrefix string
+
+// maxIPCPrefix leaves room for the longest service name ("votequorum")
+// within shm's 64-byte socket names.
+const maxIPCPrefix = 32
+
+// checkIPCPrefix refuses a prefix the IPC server could not serve under:
+// the names become abstract socket names and /dev/shm file names.
+func checkIPCPrefix(p string) error {
+	if len(p) > maxIPCPrefix || strings.ContainsAny(p, "/\x00") {
+		return fmt.Errorf("-ipc-prefix %q: want at most %d bytes without '/' or NUL", p, maxIPCPrefix)
+	}
+	return nil
+}
+
+// The per-connection bounds of events queued while a client's event
+// channel is full.
+const (
+	eventQueueEvents = 1 << 20
+	eventQueueBytes  = 256 << 20
+)
+
+// ipcServices lists what the IPC server serves: corosync's socket names,
+// after ipcPrefix.
 func (d *daemon) ipcServices(cmapSvc *cmap.Service) []shm.Service {
 	list := []shm.Service{
 		{Name: "cmap", Handler: cmapSvc},
@@ -55,6 +88,9 @@ func (d *daemon) ipcServices(cmapSvc *cmap.Service) []shm.Service {
 	}
 	if d.eng.vq != nil {
 		list = append(list, shm.Service{Name: "votequorum", Handler: d.eng.vq})
+	}
+	for i := range list {
+		list[i].Name = ipcPrefix + list[i].Name
 	}
 	return list
 }

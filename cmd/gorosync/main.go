@@ -42,12 +42,18 @@ func run(args []string) int {
 	fs.IntVar(&hook.Rate, "demo-rate", 0, "test hook: messages per second (0: as fast as flow control allows)")
 	fs.IntVar(&hook.WaitMembers, "demo-members", 0, "test hook: ring size to wait for before sending (0: every node)")
 	fs.DurationVar(&hook.After, "demo-after", 0, "test hook: wait this long after the ring formed before sending")
-	ipc := fs.Bool("ipc", true, "serve clients over libqb IPC (cmap so far); off for several daemons in one network namespace (make demo)")
+	ipc := fs.Bool("ipc", true, "serve clients over libqb IPC (cmap, cfg, cpg, quorum, votequorum)")
+	fs.StringVar(&ipcPrefix, "ipc-prefix", "", "serve every IPC service under this prefix + its name (\"n1-\" serves \"n1-cpg\"): "+
+		"for several daemons in one network namespace (make demo, tests); corosync's own clients and tools only find the unprefixed names")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (bottleneck hunting)")
 	fs.IntVar(&hook.Expect, "demo-expect", 0, "test hook: print a line once this many messages were delivered")
 	fs.StringVar(&hook.DeliveryLog, "delivery-log", "", "test hook: write \"sender seq\" for every delivered message to this file")
 	if err := fs.Parse(args); err != nil {
 		return 8 // corosync's COROSYNC_EXIT_CODE: invalid option
+	}
+	if err := checkIPCPrefix(ipcPrefix); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 8
 	}
 	if *showVer {
 		fmt.Printf("gorosync Cluster Engine, version '%s'\n", version)

@@ -3,6 +3,8 @@ package cfg
 import (
 	"bytes"
 	"encoding/binary"
+
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // Request ids (LIBQB_IPC_SPEC §5.2): the index into corosync's handler
@@ -145,12 +147,12 @@ type Request struct {
 func DecodeRequest(req []byte) (r Request, e Error) {
 	if len(req) < ReqHeaderSize {
 		r.ID = -1
-		return r, ErrInvalidParam
+		return r, cserror.ErrInvalidParam
 	}
 	r.ID = int32(le.Uint32(req))
 	want, ok := RequestSize(r.ID)
 	if !ok || len(req) != want {
-		return r, ErrInvalidParam
+		return r, cserror.ErrInvalidParam
 	}
 	switch r.ID {
 	case ReqKillNode:
@@ -168,7 +170,7 @@ func DecodeRequest(req []byte) (r Request, e Error) {
 	case ReqTrackStart:
 		r.TrackFlags = req[16]
 	}
-	return r, OK
+	return r, cserror.OK
 }
 
 // csName reads a cs_name_t's value (the server ignores its length field,

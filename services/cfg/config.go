@@ -44,8 +44,8 @@ type Config struct {
 	// Nil: CS_ERR_NOT_SUPPORTED.
 	Reload func() Error
 	// ReopenLogs reopens the log files (REOPEN_LOG_FILES). An error is
-	// answered with its errno's cs_error_t (FromErrno), as corosync's
-	// logsys does. Nil: nothing to reopen, CS_OK.
+	// answered with its errno's cs_error_t (cserror.FromErrno), as
+	// corosync's logsys does. Nil: nothing to reopen, CS_OK.
 	ReopenLogs func() error
 	// Store is the node's cmap: cfg.shutdown_timeout and
 	// runtime.members.<id>.status are read from it. Nil: an empty store.

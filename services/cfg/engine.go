@@ -6,6 +6,7 @@ import (
 
 	"github.com/gorosync/gorosync/services"
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm"
 )
 
@@ -85,13 +86,13 @@ func (e *Engine) syncing() bool { return e.host != nil && e.host.Syncing() }
 // send queues one exec message; ErrTryAgain when it cannot.
 func (e *Engine) send(fn uint16, parts ...[]byte) Error {
 	if e.host == nil {
-		return ErrTryAgain
+		return cserror.ErrTryAgain
 	}
 	if err := e.host.Send(services.CFG, fn, parts...); err != nil {
 		e.cfg.Log.Debug("cannot send exec message", "fn", fn, "err", err)
-		return ErrTryAgain
+		return cserror.ErrTryAgain
 	}
-	return OK
+	return cserror.OK
 }
 
 // node returns the nodelist entry of id.

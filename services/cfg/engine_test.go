@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 func TestKillNode(t *testing.T) {
@@ -16,7 +17,7 @@ func TestKillNode(t *testing.T) {
 	n1 := cl.nodes[1]
 	c := n1.conn()
 	n1.call(c, Request{ID: ReqKillNode, NodeID: 2, Reason: "Killed by corosync-cfgtool"})
-	if e := c.status(t, ResKillNode, 24); e != OK {
+	if e := c.status(t, ResKillNode, 24); e != cserror.OK {
 		t.Fatalf("KILLNODE 2: %v", e)
 	}
 	cl.run()
@@ -46,9 +47,9 @@ func TestKillNodeRefused(t *testing.T) {
 		node uint32
 		want Error
 	}{
-		{9, ErrNotExist}, // unknown
-		{3, ErrNotExist}, // left
-		{4, ErrLibrary},  // not a string
+		{9, cserror.ErrNotExist}, // unknown
+		{3, cserror.ErrNotExist}, // left
+		{4, cserror.ErrLibrary},  // not a string
 	} {
 		c := n1.conn()
 		n1.call(c, Request{ID: ReqKillNode, NodeID: tc.node, Reason: "x"})
@@ -67,7 +68,7 @@ func TestKillNodeRefused(t *testing.T) {
 func TestReloadEveryNode(t *testing.T) {
 	cl := newCluster(t, 3)
 	n1, n2 := cl.nodes[1], cl.nodes[2]
-	n1.reloadRes = ErrInvalidParam // the origin's result is what its client gets
+	n1.reloadRes = cserror.ErrInvalidParam // the origin's result is what its client gets
 	c := n1.conn()
 	bystander := n1.conn()
 	n1.call(c, Request{ID: ReqReloadConfig})
@@ -83,7 +84,7 @@ func TestReloadEveryNode(t *testing.T) {
 			t.Errorf("node %d log:\n%s", id, nd.log)
 		}
 	}
-	if e := c.status(t, ResReloadConfig, 24); e != ErrInvalidParam {
+	if e := c.status(t, ResReloadConfig, 24); e != cserror.ErrInvalidParam {
 		t.Errorf("RELOAD_CONFIG: %v, want the origin's CS_ERR_INVALID_PARAM", e)
 	}
 	if len(bystander.replies) != 0 {
@@ -93,7 +94,7 @@ func TestReloadEveryNode(t *testing.T) {
 	c2 := n2.conn()
 	n2.call(c2, Request{ID: ReqReloadConfig})
 	cl.run()
-	if e := c2.status(t, ResReloadConfig, 24); e != OK {
+	if e := c2.status(t, ResReloadConfig, 24); e != cserror.OK {
 		t.Errorf("RELOAD_CONFIG on node 2: %v", e)
 	}
 	if len(c.replies) != 0 {
@@ -126,19 +127,19 @@ func TestFlowControlDuringSync(t *testing.T) {
 		r := Request{ID: id, Version: NodeStatusV1, NodeID: 2}
 		n1.call(c, r)
 		if !flowControlled[id] {
-			if _, _, e, _ := ResHeader(c.takeReply(t)); e == ErrTryAgain {
+			if _, _, e, _ := ResHeader(c.takeReply(t)); e == cserror.ErrTryAgain {
 				t.Errorf("request %d: TRY_AGAIN during sync, but it is not flow-controlled", id)
 			}
 			continue
 		}
-		if e := c.status(t, 0, errorReplySize(id)); e != ErrTryAgain {
+		if e := c.status(t, 0, errorReplySize(id)); e != cserror.ErrTryAgain {
 			t.Errorf("request %d during sync: %v, want CS_ERR_TRY_AGAIN", id, e)
 		}
 	}
 	cl.run()
 	c := n1.conn()
 	n1.call(c, Request{ID: ReqKillNode, NodeID: 2})
-	if e := c.status(t, ResKillNode, 24); e != OK {
+	if e := c.status(t, ResKillNode, 24); e != cserror.OK {
 		t.Errorf("KILLNODE after sync: %v", e)
 	}
 }
@@ -160,14 +161,14 @@ func TestBadRequests(t *testing.T) {
 		size   int
 		status Error
 	}{
-		{"unknown id 12", hdr(12, 16), 0, 24, ErrInvalidParam},
-		{"negative id", hdr(-1, 16), 0, 24, ErrInvalidParam},
-		{"short header", []byte{1, 2, 3}, 0, 24, ErrInvalidParam},
-		{"LOCAL_GET 24 bytes", hdr(ReqLocalGet, 24), ResLocalGet, 32, ErrInvalidParam},
-		{"KILLNODE 24 bytes", hdr(ReqKillNode, 24), ResKillNode, 24, ErrInvalidParam},
-		{"TRYSHUTDOWN 16 bytes", hdr(ReqTryShutdown, 16), ResTryShutdown, 24, ErrInvalidParam},
-		{"NODESTATUSGET 24 bytes", hdr(ReqNodeStatusGet, 24), ResNodeStatusGet, 32, ErrInvalidParam},
-		{"RINGSTATUSGET 24 bytes", hdr(ReqRingStatusGet, 24), ResRingStatusGet, RingStatusResSize, ErrInvalidParam},
+		{"unknown id 12", hdr(12, 16), 0, 24, cserror.ErrInvalidParam},
+		{"negative id", hdr(-1, 16), 0, 24, cserror.ErrInvalidParam},
+		{"short header", []byte{1, 2, 3}, 0, 24, cserror.ErrInvalidParam},
+		{"LOCAL_GET 24 bytes", hdr(ReqLocalGet, 24), ResLocalGet, 32, cserror.ErrInvalidParam},
+		{"KILLNODE 24 bytes", hdr(ReqKillNode, 24), ResKillNode, 24, cserror.ErrInvalidParam},
+		{"TRYSHUTDOWN 16 bytes", hdr(ReqTryShutdown, 16), ResTryShutdown, 24, cserror.ErrInvalidParam},
+		{"NODESTATUSGET 24 bytes", hdr(ReqNodeStatusGet, 24), ResNodeStatusGet, 32, cserror.ErrInvalidParam},
+		{"RINGSTATUSGET 24 bytes", hdr(ReqRingStatusGet, 24), ResRingStatusGet, RingStatusResSize, cserror.ErrInvalidParam},
 	} {
 		n1.eng.request(c, tc.req)
 		if e := c.status(t, tc.id, tc.size); e != tc.status {
@@ -187,7 +188,7 @@ func TestBadRequests(t *testing.T) {
 
 func localGetReply(id uint32) []byte {
 	b := make([]byte, 32)
-	PutResHeader(b, ResLocalGet, 32, OK)
+	PutResHeader(b, ResLocalGet, 32, cserror.OK)
 	binary.LittleEndian.PutUint32(b[24:], id)
 	return b
 }
@@ -201,11 +202,11 @@ func TestSimpleReplies(t *testing.T) {
 		t.Errorf("LOCAL_GET: %x", r)
 	}
 	n2.call(c, Request{ID: ReqRingReenable})
-	if e := c.status(t, ResRingReenable, 24); e != ErrNotSupported {
+	if e := c.status(t, ResRingReenable, 24); e != cserror.ErrNotSupported {
 		t.Errorf("RINGREENABLE: %v", e)
 	}
 	n2.call(c, Request{ID: ReqReopenLogFiles})
-	if e := c.status(t, ResReopenLogFiles, 24); e != OK {
+	if e := c.status(t, ResReopenLogFiles, 24); e != cserror.OK {
 		t.Errorf("REOPEN_LOG_FILES: %v", e)
 	}
 }
@@ -229,7 +230,7 @@ func TestNodeStatusGet(t *testing.T) {
 		st, e := DecodeNodeStatus(r)
 		want := NodeStatus{NodeID: tc.node, Reachable: tc.reachable}
 		want.Links[0] = LinkStatus{Enabled: true, Connected: tc.reachable, MTU: 1500, Src: testNodes[tc.node-1].Addrs[0].String()}
-		if e != OK || st != want {
+		if e != cserror.OK || st != want {
 			t.Errorf("node %d: %v %+v\nwant %+v", tc.node, e, st, want)
 		}
 		// Byte offsets, against corosync's struct layout.
@@ -240,11 +241,11 @@ func TestNodeStatusGet(t *testing.T) {
 		}
 	}
 	n1.call(c, Request{ID: ReqNodeStatusGet, NodeID: 2, Version: 2})
-	if e := c.status(t, ResNodeStatusGet, 32); e != ErrNotSupported {
+	if e := c.status(t, ResNodeStatusGet, 32); e != cserror.ErrNotSupported {
 		t.Errorf("version 2: %v", e)
 	}
 	n1.call(c, Request{ID: ReqNodeStatusGet, NodeID: 7, Version: 1})
-	if e := c.status(t, ResNodeStatusGet, 32); e != ErrFailedOperation {
+	if e := c.status(t, ResNodeStatusGet, 32); e != cserror.ErrFailedOperation {
 		t.Errorf("unknown node: %v", e)
 	}
 }
@@ -259,7 +260,7 @@ func TestRingStatusAndAddrs(t *testing.T) {
 	n2.call(c, Request{ID: ReqRingStatusGet})
 	r := c.takeReply(t)
 	rings, e := DecodeRingStatus(r)
-	if want := []RingStatus{{"0 198.18.1.2", "3n1"}}; e != OK || !slices.Equal(rings, want) || len(r) != RingStatusResSize {
+	if want := []RingStatus{{"0 198.18.1.2", "3n1"}}; e != cserror.OK || !slices.Equal(rings, want) || len(r) != RingStatusResSize {
 		t.Errorf("RINGSTATUSGET: %v %q (%d bytes), want %q", e, rings, len(r), want)
 	}
 	for _, tc := range []struct {
@@ -272,13 +273,13 @@ func TestRingStatusAndAddrs(t *testing.T) {
 		n2.call(c, Request{ID: ReqGetNodeAddrs, NodeID: tc.node})
 		r := c.takeReply(t)
 		got, e := DecodeNodeAddrs(r)
-		if e != OK || !slices.Equal(got, tc.want) || len(r) != 48 ||
+		if e != cserror.OK || !slices.Equal(got, tc.want) || len(r) != 48 ||
 			binary.LittleEndian.Uint32(r[24:]) != AFInet || binary.LittleEndian.Uint32(r[28:]) != 1 {
 			t.Errorf("GET_NODE_ADDRS %d: %v %v (%x)", tc.node, e, got, r)
 		}
 	}
 	n2.call(c, Request{ID: ReqGetNodeAddrs, NodeID: 9})
-	if e := c.status(t, ResGetNodeAddrs, 32); e != ErrNotExist {
+	if e := c.status(t, ResGetNodeAddrs, 32); e != cserror.ErrNotExist {
 		t.Errorf("GET_NODE_ADDRS 9: %v", e)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // Exec functions: corosync's numbers, so that the
@@ -84,13 +85,13 @@ func (e *Engine) killNode(target uint32, reason string) Error {
 	key := "runtime.members." + uitoa(target) + ".status"
 	v, ok := e.cfg.Store.Get(key)
 	if !ok {
-		return ErrNotExist
+		return cserror.ErrNotExist
 	}
 	if v.Type != cmap.String {
-		return ErrLibrary // corosync's icmap_get_string fails the same way
+		return cserror.ErrLibrary // corosync's icmap_get_string fails the same way
 	}
 	if v.Text() != "joined" {
-		return ErrNotExist
+		return cserror.ErrNotExist
 	}
 	return e.send(fnKillNode, encodeKillNode(target, reason))
 }
@@ -118,7 +119,7 @@ func (e *Engine) deliverShutdown(from uint32) {
 func (e *Engine) reloadConfig(c ipcConn) {
 	var b [reloadMsgSize]byte
 	le.PutUint64(b[:], c.ID())
-	if st := e.send(fnReloadConfig, b[:]); st != OK {
+	if st := e.send(fnReloadConfig, b[:]); st != cserror.OK {
 		e.reply(c, ResReloadConfig, ResHeaderSize, st)
 		return
 	}
@@ -129,7 +130,7 @@ func (e *Engine) reloadConfig(c ipcConn) {
 // sent the message answers its client.
 func (e *Engine) deliverReload(from uint32, connID uint64) {
 	e.cfg.Log.Info("Config reload requested by node " + uitoa(from))
-	status := ErrNotSupported
+	status := cserror.ErrNotSupported
 	if e.cfg.Reload != nil {
 		status = e.cfg.Reload()
 	}

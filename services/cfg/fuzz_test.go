@@ -2,6 +2,8 @@ package cfg
 
 import (
 	"testing"
+
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // FuzzDecodeRequest feeds arbitrary bytes to the request decoder and then
@@ -21,18 +23,18 @@ func FuzzDecodeRequest(f *testing.F) {
 	n1 := cl.nodes[1]
 	f.Fuzz(func(t *testing.T, req []byte) {
 		r, e := DecodeRequest(req)
-		if e == OK {
+		if e == cserror.OK {
 			if want, _ := RequestSize(r.ID); len(req) != want {
 				t.Fatalf("decoded %+v from %d bytes", r, len(req))
 			}
 			r2, e2 := DecodeRequest(EncodeRequest(r))
-			if e2 != OK || r2 != r {
+			if e2 != cserror.OK || r2 != r {
 				t.Fatalf("re-encoded %+v decodes to %+v (%v)", r, r2, e2)
 			}
 		}
 		c := n1.conn()
 		n1.eng.request(c, req)
-		waits := e == OK && (r.ID == ReqReloadConfig || r.ID == ReqTryShutdown && r.Flags < ShutdownImmediate && len(n1.eng.trackers) > 0)
+		waits := e == cserror.OK && (r.ID == ReqReloadConfig || r.ID == ReqTryShutdown && r.Flags < ShutdownImmediate && len(n1.eng.trackers) > 0)
 		if len(c.replies) != 1 && !waits {
 			t.Fatalf("%d replies to %x", len(c.replies), req)
 		}
@@ -66,17 +68,17 @@ func FuzzDecodeReplies(f *testing.F) {
 	f.Add(EncodeNodeStatus(make([]byte, NodeStatusResSize), NodeStatus{NodeID: 1, Reachable: true}))
 	f.Add(EncodeRingStatus(make([]byte, RingStatusResSize), []RingStatus{{"0 10.0.0.1", "n3"}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if st, e := DecodeNodeStatus(b); e == OK {
+		if st, e := DecodeNodeStatus(b); e == cserror.OK {
 			for _, l := range st.Links {
 				if len(l.Src) > hostLen || len(l.Dst) > hostLen {
 					t.Fatalf("address of %d/%d bytes", len(l.Src), len(l.Dst))
 				}
 			}
 		}
-		if rings, e := DecodeRingStatus(b); e == OK && len(rings) > MaxInterfaces {
+		if rings, e := DecodeRingStatus(b); e == cserror.OK && len(rings) > MaxInterfaces {
 			t.Fatalf("%d rings", len(rings))
 		}
-		if addrs, e := DecodeNodeAddrs(b); e == OK && len(addrs)*addrLen > len(b) {
+		if addrs, e := DecodeNodeAddrs(b); e == cserror.OK && len(addrs)*addrLen > len(b) {
 			t.Fatalf("%d addresses from %d bytes", len(addrs), len(b))
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/servicetest"
 )
 
@@ -125,7 +126,7 @@ func newCluster(t testing.TB, n int) *cluster {
 	var ids []uint32
 	for i := 1; i <= n; i++ {
 		id := uint32(i)
-		nd := &node{id: id, store: cmap.NewStore(), log: &bytes.Buffer{}, reloadRes: OK}
+		nd := &node{id: id, store: cmap.NewStore(), log: &bytes.Buffer{}, reloadRes: cserror.OK}
 		nd.eng = NewEngine(Config{
 			NodeID:   id,
 			Nodes:    func() []Node { return testNodes[:n] },

@@ -3,6 +3,7 @@ package cfg
 import (
 	"errors"
 
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm"
 )
 
@@ -97,23 +98,23 @@ func (e *Engine) reply(c ipcConn, id int32, size int, status Error) {
 func (e *Engine) request(c ipcConn, req []byte) {
 	st := e.state(c)
 	r, bad := DecodeRequest(req)
-	if bad != OK {
+	if bad != cserror.OK {
 		if _, known := RequestSize(r.ID); !known {
-			e.reply(c, 0, ResHeaderSize, ErrInvalidParam)
+			e.reply(c, 0, ResHeaderSize, cserror.ErrInvalidParam)
 			return
 		}
 		e.reply(c, replyIDs[r.ID], errorReplySize(r.ID), bad)
 		return
 	}
 	if flowControlled[r.ID] && e.syncing() {
-		e.reply(c, 0, errorReplySize(r.ID), ErrTryAgain)
+		e.reply(c, 0, errorReplySize(r.ID), cserror.ErrTryAgain)
 		return
 	}
 	switch r.ID {
 	case ReqRingStatusGet:
 		e.respond(c, EncodeRingStatus(e.scratch(RingStatusResSize), e.ringStatus()))
 	case ReqRingReenable:
-		e.reply(c, ResRingReenable, ResHeaderSize, ErrNotSupported)
+		e.reply(c, ResRingReenable, ResHeaderSize, cserror.ErrNotSupported)
 	case ReqKillNode:
 		e.reply(c, ResKillNode, ResHeaderSize, e.killNode(r.NodeID, r.Reason))
 	case ReqTryShutdown:
@@ -124,7 +125,7 @@ func (e *Engine) request(c ipcConn, req []byte) {
 		e.respond(c, EncodeNodeAddrs(e.scratch(NodeAddrsResSize+addrLen*MaxLinks), e.nodeAddrs(r.NodeID)))
 	case ReqLocalGet:
 		b := e.scratch(localGetResSize)
-		PutResHeader(b, ResLocalGet, localGetResSize, OK)
+		PutResHeader(b, ResLocalGet, localGetResSize, cserror.OK)
 		le.PutUint32(b[ResHeaderSize:], e.cfg.NodeID)
 		e.respond(c, b)
 	case ReqReloadConfig:
@@ -135,32 +136,32 @@ func (e *Engine) request(c ipcConn, req []byte) {
 		e.nodeStatusGet(c, r.NodeID, r.Version)
 	case ReqTrackStart:
 		e.trackStart(st) // may send a TESTSHUTDOWN first, as corosync does
-		e.reply(c, ResTrackStart, ResHeaderSize, OK)
+		e.reply(c, ResTrackStart, ResHeaderSize, cserror.OK)
 	case ReqTrackStop:
 		e.untrack(st)
-		e.reply(c, ResTrackStop, ResHeaderSize, OK)
+		e.reply(c, ResTrackStop, ResHeaderSize, cserror.OK)
 	}
 }
 
 func (e *Engine) reopenLogs() Error {
 	e.cfg.Log.Debug("Reopening logging files")
 	if e.cfg.ReopenLogs == nil {
-		return OK
+		return cserror.OK
 	}
 	if err := e.cfg.ReopenLogs(); err != nil {
 		e.cfg.Log.Warn("Unable to reopen log files", "err", err)
-		return FromErrno(err)
+		return cserror.FromErrno(err)
 	}
-	return OK
+	return cserror.OK
 }
 
 func (e *Engine) nodeStatusGet(c ipcConn, nodeid, version uint32) {
 	st, ok := e.nodeStatus(nodeid)
 	switch {
 	case !ok:
-		e.reply(c, ResNodeStatusGet, nodeStatusVersionRes, ErrFailedOperation)
+		e.reply(c, ResNodeStatusGet, nodeStatusVersionRes, cserror.ErrFailedOperation)
 	case version != NodeStatusV1:
-		e.reply(c, ResNodeStatusGet, nodeStatusVersionRes, ErrNotSupported)
+		e.reply(c, ResNodeStatusGet, nodeStatusVersionRes, cserror.ErrNotSupported)
 	default:
 		e.respond(c, EncodeNodeStatus(e.scratch(NodeStatusResSize), st))
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // The cmap keys a reload maintains (TOTEM_SPEC §10.5).
@@ -87,7 +88,7 @@ func ApplyReload(live *cmap.Store, load func() (map[string]coroparse.Value, erro
 	next, err := newKeys(load)
 	if err != nil {
 		log.Error("Unable to reload config file: " + err.Error())
-		return ReloadResult{Status: ErrInvalidParam}
+		return ReloadResult{Status: cserror.ErrInvalidParam}
 	}
 	live.Set(keyTotemReload, cmap.Int(cmap.U8, 1))
 	live.Set(keyReloadInProgress, cmap.Int(cmap.U8, 1))
@@ -95,7 +96,7 @@ func ApplyReload(live *cmap.Store, load func() (map[string]coroparse.Value, erro
 	res.Refused = refuseFixed(live, next, opt.CryptoReconfigurable, log)
 	res.Deleted = deleteAbsent(live, next)
 	res.Changed, res.Status = copyKeys(live, next, log)
-	if res.Status == OK && opt.Commit != nil {
+	if res.Status == cserror.OK && opt.Commit != nil {
 		res.Status = opt.Commit()
 	}
 	live.Set(keyReloadStatus, cmap.Int(cmap.I32, uint64(int64(res.Status))))
@@ -205,5 +206,5 @@ func copyKeys(live *cmap.Store, next map[string]cmap.Value, log *slog.Logger) ([
 		}
 		changed = append(changed, k)
 	}
-	return changed, OK
+	return changed, cserror.OK
 }

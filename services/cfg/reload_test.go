@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 const baseConf = `totem {
@@ -113,7 +114,7 @@ func TestReloadAllowedChange(t *testing.T) {
 	conf := strings.Replace(baseConf, "debug: off", "debug: on", 1)
 	conf = strings.Replace(conf, "token: 1000", "token: 3000", 1)
 	res := reload(t, live, conf, &log)
-	if res.Status != OK || len(res.Refused) != 0 || len(res.Deleted) != 0 {
+	if res.Status != cserror.OK || len(res.Refused) != 0 || len(res.Deleted) != 0 {
 		t.Fatalf("result %+v\n%s", res, &log)
 	}
 	if get(live, "logging.debug") != "on" || get(live, "totem.token") != "3000" {
@@ -145,7 +146,7 @@ func TestReloadAllowedChange(t *testing.T) {
 	// Reloading the same file again changes nothing but the flags.
 	*evs = nil
 	res = reload(t, live, conf, &log)
-	if res.Status != OK || len(res.Changed) != 0 {
+	if res.Status != cserror.OK || len(res.Changed) != 0 {
 		t.Errorf("second reload: %+v", res)
 	}
 	for _, e := range *evs {
@@ -162,7 +163,7 @@ func TestReloadRefused(t *testing.T) {
 	conf = strings.Replace(conf, "token: 1000", "token: 2000", 1)
 	conf = strings.Replace(conf, "transport: udpu\n", "", 1) // a fixed key removed: kept
 	res := reload(t, live, conf, &log)
-	if res.Status != OK {
+	if res.Status != cserror.OK {
 		t.Fatalf("status %v\n%s", res.Status, &log)
 	}
 	want := []string{"totem.cluster_name", "totem.netmtu", "totem.transport"}
@@ -230,7 +231,7 @@ func TestReloadCryptoAndLinks(t *testing.T) {
 	conf = strings.Replace(conf, " }\n}\nnodelist", " }\n interface {\n  linknumber: 1\n  mcastport: 6001\n }\n}\nnodelist", 1)
 	res := ApplyReload(live, load(conf), ReloadOptions{Log: slog.New(slog.NewTextHandler(&log, nil))})
 	want := []string{"totem.crypto_cipher", "totem.crypto_hash", "totem.interface.0.mcastport"}
-	if res.Status != OK || !slices.Equal(res.Refused, want) {
+	if res.Status != cserror.OK || !slices.Equal(res.Refused, want) {
 		t.Fatalf("%+v, want refused %q\n%s", res, want, &log)
 	}
 	if get(live, "totem.interface.0.mcastport") != "5405" || get(live, "totem.interface.1.mcastport") != "6001" {
@@ -256,7 +257,7 @@ func TestReloadAbsentDeleted(t *testing.T) {
 	i := strings.Index(conf, " node {\n  nodeid: 2")
 	conf = conf[:i] + "}\n" // drop node 2
 	res := reload(t, live, conf, &log)
-	if res.Status != OK {
+	if res.Status != cserror.OK {
 		t.Fatalf("status %v\n%s", res.Status, &log)
 	}
 	for _, k := range []string{"logging.extra", "logging.timestamp", "nodelist.node.1.name", "nodelist.node.1.nodeid", "nodelist.node.1.ring0_addr"} {
@@ -291,7 +292,7 @@ func TestReloadBadFileChangesNothing(t *testing.T) {
 		},
 	} {
 		res := ApplyReload(live, load, ReloadOptions{Log: slog.New(slog.NewTextHandler(&log, nil))})
-		if res.Status != ErrInvalidParam {
+		if res.Status != cserror.ErrInvalidParam {
 			t.Errorf("status %v, want CS_ERR_INVALID_PARAM", res.Status)
 		}
 	}
@@ -312,10 +313,10 @@ func TestReloadCommit(t *testing.T) {
 	res := ApplyReload(live, func() (map[string]coroparse.Value, error) { return parse(t, conf) }, ReloadOptions{
 		Commit: func() Error {
 			during = get(live, "totem.token") + " " + get(live, "config.reload_in_progress")
-			return ErrFailedOperation
+			return cserror.ErrFailedOperation
 		},
 	})
-	if during != "1500 1" || res.Status != ErrFailedOperation || get(live, "config.reload_status") != "21" ||
+	if during != "1500 1" || res.Status != cserror.ErrFailedOperation || get(live, "config.reload_status") != "21" ||
 		get(live, "config.reload_in_progress") != "0" {
 		t.Errorf("during commit %q, result %+v, status key %s", during, res, get(live, "config.reload_status"))
 	}

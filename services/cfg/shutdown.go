@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // answer is a tracker's reply to the running shutdown negotiation.
@@ -46,13 +47,13 @@ func (e *Engine) tryShutdown(st *connState, flags uint32) {
 	c := st.c
 	switch {
 	case flags > ShutdownImmediate:
-		e.reply(c, ResTryShutdown, ResHeaderSize, ErrInvalidParam)
+		e.reply(c, ResTryShutdown, ResHeaderSize, cserror.ErrInvalidParam)
 		return
 	case flags == ShutdownImmediate:
 		e.reply(c, ResTryShutdown, ResHeaderSize, e.sendShutdown())
 		return
 	case e.neg != nil:
-		e.reply(c, ResTryShutdown, ResHeaderSize, ErrExist)
+		e.reply(c, ResTryShutdown, ResHeaderSize, cserror.ErrExist)
 		return
 	}
 	n := &negotiation{requester: st, flags: flags, timeoutNs: e.shutdownTimeoutMs() * 1_000_000}
@@ -69,7 +70,7 @@ func (e *Engine) tryShutdown(st *connState, flags uint32) {
 	e.neg = n
 	e.cfg.Log.Debug("shutdown requested, asking the trackers", "trackers", len(n.asked), "flags", flags, "timeout_ms", n.timeoutNs/1_000_000)
 	for _, t := range n.asked {
-		e.testShutdown(t.c, OK, flags)
+		e.testShutdown(t.c, cserror.OK, flags)
 	}
 }
 
@@ -77,19 +78,19 @@ func (e *Engine) tryShutdown(st *connState, flags uint32) {
 // YES, as corosync reads it).
 func (e *Engine) replyToShutdown(st *connState, response uint32) Error {
 	if e.neg == nil {
-		return ErrAccess
+		return cserror.ErrAccess
 	}
 	if !st.asked {
 		// corosync counts an answer from anyone, even twice; only the
 		// trackers asked are counted here, once each (the last answer).
-		return OK
+		return cserror.OK
 	}
 	st.answer = answerNo
 	if response != ReplyNo {
 		st.answer = answerYes
 	}
 	e.checkShutdown()
-	return OK
+	return cserror.OK
 }
 
 // trackStart makes st a shutdown tracker; one that starts while a
@@ -106,7 +107,7 @@ func (e *Engine) trackStart(st *connState) {
 			n.asked = append(n.asked, st)
 		}
 		st.answer = answerNone
-		e.testShutdown(st.c, OK, n.flags)
+		e.testShutdown(st.c, cserror.OK, n.flags)
 	}
 }
 
@@ -159,7 +160,7 @@ func (e *Engine) finishShutdown(allYes bool) {
 			no++
 		}
 	}
-	status := ErrBusy
+	status := cserror.ErrBusy
 	if allYes || n.flags == ShutdownRegardless {
 		status = e.sendShutdown()
 	}
@@ -204,7 +205,7 @@ func (e *Engine) Tick(nowNs int64) int {
 	e.cfg.Log.Debug("shutdown timer expired")
 	e.finishShutdown(false)
 	for _, t := range slices.Clone(e.trackers) {
-		e.testShutdown(t.c, ErrTimeout, n.flags)
+		e.testShutdown(t.c, cserror.ErrTimeout, n.flags)
 	}
 	return 1
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 func tryShutdown(flags uint32) Request { return Request{ID: ReqTryShutdown, Flags: flags} }
@@ -23,7 +24,7 @@ func tracker(t *testing.T, nd *node) *fakeConn {
 	t.Helper()
 	c := nd.conn()
 	nd.call(c, trackStart)
-	if e := c.status(t, ResTrackStart, 24); e != OK {
+	if e := c.status(t, ResTrackStart, 24); e != cserror.OK {
 		t.Fatalf("TRACKSTART: %v", e)
 	}
 	return c
@@ -48,7 +49,7 @@ func TestShutdownNoTrackers(t *testing.T) {
 	n1 := cl.nodes[1]
 	req := n1.conn()
 	n1.call(req, tryShutdown(ShutdownRequest))
-	if e := req.status(t, ResTryShutdown, 24); e != OK {
+	if e := req.status(t, ResTryShutdown, 24); e != cserror.OK {
 		t.Fatalf("TRYSHUTDOWN: %v", e)
 	}
 	wantShutdowns(t, cl, nil) // not before SHUTDOWN is delivered
@@ -63,7 +64,7 @@ func TestShutdownRequesterIsTracker(t *testing.T) {
 	n1 := cl.nodes[1]
 	req := tracker(t, n1)
 	n1.call(req, tryShutdown(ShutdownRequest))
-	if e := req.status(t, ResTryShutdown, 24); e != OK {
+	if e := req.status(t, ResTryShutdown, 24); e != cserror.OK {
 		t.Fatalf("TRYSHUTDOWN: %v", e)
 	}
 	wantEvents(t, req)
@@ -78,10 +79,10 @@ func TestShutdownOneTracker(t *testing.T) {
 		answer uint32
 		want   Error
 	}{
-		{"request yes", ShutdownRequest, ReplyYes, OK},
-		{"request no", ShutdownRequest, ReplyNo, ErrBusy},
-		{"request yes as 7", ShutdownRequest, 7, OK},
-		{"regardless no", ShutdownRegardless, ReplyNo, OK},
+		{"request yes", ShutdownRequest, ReplyYes, cserror.OK},
+		{"request no", ShutdownRequest, ReplyNo, cserror.ErrBusy},
+		{"request yes as 7", ShutdownRequest, 7, cserror.OK},
+		{"regardless no", ShutdownRegardless, ReplyNo, cserror.OK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cl := newCluster(t, 3)
@@ -92,16 +93,16 @@ func TestShutdownOneTracker(t *testing.T) {
 			if len(req.replies) != 0 {
 				t.Fatalf("replied before the tracker answered: %x", req.replies)
 			}
-			wantEvents(t, tr, [2]uint32{uint32(OK), tc.flags})
+			wantEvents(t, tr, [2]uint32{uint32(cserror.OK), tc.flags})
 			n1.call(tr, replyShutdown(tc.answer))
-			if e := tr.status(t, ResReplyToShutdown, 24); e != OK {
+			if e := tr.status(t, ResReplyToShutdown, 24); e != cserror.OK {
 				t.Fatalf("REPLYTOSHUTDOWN: %v", e)
 			}
 			if e := req.status(t, ResTryShutdown, 24); e != tc.want {
 				t.Fatalf("TRYSHUTDOWN: %v, want %v", e, tc.want)
 			}
 			cl.run()
-			if tc.want == OK {
+			if tc.want == cserror.OK {
 				wantShutdowns(t, cl, map[uint32]int{1: 1})
 				cl.shutdownLogged(t, 1)
 			} else {
@@ -109,7 +110,7 @@ func TestShutdownOneTracker(t *testing.T) {
 			}
 			// The negotiation is over: an answer now is refused.
 			n1.call(tr, replyShutdown(ReplyYes))
-			if e := tr.status(t, ResReplyToShutdown, 24); e != ErrAccess {
+			if e := tr.status(t, ResReplyToShutdown, 24); e != cserror.ErrAccess {
 				t.Errorf("late REPLYTOSHUTDOWN: %v, want CS_ERR_ACCESS", e)
 			}
 		})
@@ -123,10 +124,10 @@ func TestShutdownTwoTrackers(t *testing.T) {
 		answers [2]uint32
 		want    Error
 	}{
-		{"yes yes", ShutdownRequest, [2]uint32{ReplyYes, ReplyYes}, OK},
-		{"yes no", ShutdownRequest, [2]uint32{ReplyYes, ReplyNo}, ErrBusy},
-		{"no yes", ShutdownRequest, [2]uint32{ReplyNo, ReplyYes}, ErrBusy},
-		{"regardless no no", ShutdownRegardless, [2]uint32{ReplyNo, ReplyNo}, OK},
+		{"yes yes", ShutdownRequest, [2]uint32{ReplyYes, ReplyYes}, cserror.OK},
+		{"yes no", ShutdownRequest, [2]uint32{ReplyYes, ReplyNo}, cserror.ErrBusy},
+		{"no yes", ShutdownRequest, [2]uint32{ReplyNo, ReplyYes}, cserror.ErrBusy},
+		{"regardless no no", ShutdownRegardless, [2]uint32{ReplyNo, ReplyNo}, cserror.OK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cl := newCluster(t, 2)
@@ -135,7 +136,7 @@ func TestShutdownTwoTrackers(t *testing.T) {
 			req := n1.conn()
 			n1.call(req, tryShutdown(tc.flags))
 			for i, tr := range trs {
-				wantEvents(t, tr, [2]uint32{uint32(OK), tc.flags})
+				wantEvents(t, tr, [2]uint32{uint32(cserror.OK), tc.flags})
 				n1.call(tr, replyShutdown(tc.answers[i]))
 				tr.takeReply(t)
 				if i == 0 && len(req.replies) != 0 {
@@ -147,7 +148,7 @@ func TestShutdownTwoTrackers(t *testing.T) {
 			}
 			cl.run()
 			want := map[uint32]int(nil)
-			if tc.want == OK {
+			if tc.want == cserror.OK {
 				want = map[uint32]int{1: 1}
 			}
 			wantShutdowns(t, cl, want)
@@ -168,14 +169,14 @@ func TestShutdownAnswerCountedOnce(t *testing.T) {
 		t.Fatal("two answers from one tracker decided for two trackers")
 	}
 	n1.call(tr2, replyShutdown(ReplyNo))
-	if e := req.status(t, ResTryShutdown, 24); e != ErrBusy {
+	if e := req.status(t, ResTryShutdown, 24); e != cserror.ErrBusy {
 		t.Fatalf("TRYSHUTDOWN: %v, want CS_ERR_BUSY", e)
 	}
 	// A connection that was not asked may answer; it changes nothing.
 	n1.call(req, tryShutdown(ShutdownRequest))
 	other := n1.conn()
 	n1.call(other, replyShutdown(ReplyYes))
-	if e := other.status(t, ResReplyToShutdown, 24); e != OK || len(req.replies) != 0 {
+	if e := other.status(t, ResReplyToShutdown, 24); e != cserror.OK || len(req.replies) != 0 {
 		t.Fatalf("unasked answer: %v, requester replies %d", e, len(req.replies))
 	}
 }
@@ -186,8 +187,8 @@ func TestShutdownTimeout(t *testing.T) {
 		flags uint32
 		want  Error
 	}{
-		{"request", ShutdownRequest, ErrBusy},
-		{"regardless", ShutdownRegardless, OK},
+		{"request", ShutdownRequest, cserror.ErrBusy},
+		{"regardless", ShutdownRegardless, cserror.OK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cl := newCluster(t, 2)
@@ -198,8 +199,8 @@ func TestShutdownTimeout(t *testing.T) {
 			n1.call(req, tryShutdown(tc.flags))
 			n1.call(yes, replyShutdown(ReplyYes))
 			yes.takeReply(t)
-			wantEvents(t, yes, [2]uint32{uint32(OK), tc.flags})
-			wantEvents(t, silent, [2]uint32{uint32(OK), tc.flags})
+			wantEvents(t, yes, [2]uint32{uint32(cserror.OK), tc.flags})
+			wantEvents(t, silent, [2]uint32{uint32(cserror.OK), tc.flags})
 			cl.runMs(95)
 			if len(req.replies) != 0 {
 				t.Fatalf("replied before cfg.shutdown_timeout (100 ms)")
@@ -209,11 +210,11 @@ func TestShutdownTimeout(t *testing.T) {
 				t.Fatalf("TRYSHUTDOWN: %v, want %v", e, tc.want)
 			}
 			// Every tracker hears of the timeout.
-			wantEvents(t, yes, [2]uint32{uint32(ErrTimeout), tc.flags})
-			wantEvents(t, silent, [2]uint32{uint32(ErrTimeout), tc.flags})
+			wantEvents(t, yes, [2]uint32{uint32(cserror.ErrTimeout), tc.flags})
+			wantEvents(t, silent, [2]uint32{uint32(cserror.ErrTimeout), tc.flags})
 			cl.run()
 			want := map[uint32]int(nil)
-			if tc.want == OK {
+			if tc.want == cserror.OK {
 				want = map[uint32]int{1: 1}
 			}
 			wantShutdowns(t, cl, want)
@@ -233,7 +234,7 @@ func TestShutdownDefaultTimeout(t *testing.T) {
 		t.Fatal("replied before the default 5000 ms")
 	}
 	cl.runMs(10)
-	if e := req.status(t, ResTryShutdown, 24); e != ErrBusy {
+	if e := req.status(t, ResTryShutdown, 24); e != cserror.ErrBusy {
 		t.Fatalf("TRYSHUTDOWN: %v, want CS_ERR_BUSY", e)
 	}
 }
@@ -244,7 +245,7 @@ func TestShutdownImmediate(t *testing.T) {
 	tr := tracker(t, n2)
 	req := n2.conn()
 	n2.call(req, tryShutdown(ShutdownImmediate))
-	if e := req.status(t, ResTryShutdown, 24); e != OK {
+	if e := req.status(t, ResTryShutdown, 24); e != cserror.OK {
 		t.Fatalf("IMMEDIATE: %v", e)
 	}
 	wantEvents(t, tr) // nobody is asked
@@ -263,7 +264,7 @@ func TestShutdownTrackerDisconnect(t *testing.T) {
 			n1.call(req, tryShutdown(ShutdownRequest))
 			n1.call(tr1, replyShutdown(ReplyNo)) // withdrawn by leaving
 			n1.call(tr2, replyShutdown(ReplyYes))
-			if e := req.status(t, ResTryShutdown, 24); e != ErrBusy {
+			if e := req.status(t, ResTryShutdown, 24); e != cserror.ErrBusy {
 				t.Fatalf("first round: %v", e)
 			}
 			n1.call(req, tryShutdown(ShutdownRequest))
@@ -276,11 +277,11 @@ func TestShutdownTrackerDisconnect(t *testing.T) {
 			} else {
 				tr1.replies = nil // its REPLYTOSHUTDOWN answer
 				n1.call(tr1, trackStop)
-				if e := tr1.status(t, ResTrackStop, 24); e != OK {
+				if e := tr1.status(t, ResTrackStop, 24); e != cserror.OK {
 					t.Fatalf("TRACKSTOP: %v", e)
 				}
 			}
-			if e := req.status(t, ResTryShutdown, 24); e != OK {
+			if e := req.status(t, ResTryShutdown, 24); e != cserror.OK {
 				t.Fatalf("after tr1 left: %v, want CS_OK (leaving is a yes)", e)
 			}
 			cl.run()
@@ -296,10 +297,10 @@ func TestShutdownRequesterDisconnect(t *testing.T) {
 	tr := tracker(t, n1)
 	req := n1.conn()
 	n1.call(req, tryShutdown(ShutdownRegardless))
-	wantEvents(t, tr, [2]uint32{uint32(OK), ShutdownRegardless})
+	wantEvents(t, tr, [2]uint32{uint32(cserror.OK), ShutdownRegardless})
 	n1.disconnect(req)
 	n1.call(tr, replyShutdown(ReplyYes))
-	if e := tr.status(t, ResReplyToShutdown, 24); e != ErrAccess {
+	if e := tr.status(t, ResReplyToShutdown, 24); e != cserror.ErrAccess {
 		t.Errorf("answer after the requester left: %v, want CS_ERR_ACCESS", e)
 	}
 	cl.runMs(100) // the timer is gone with the negotiation
@@ -312,7 +313,7 @@ func TestShutdownRequesterDisconnect(t *testing.T) {
 	if len(req2.replies) != 0 {
 		t.Fatalf("reply %x, want it to wait for the tracker", req2.replies)
 	}
-	wantEvents(t, tr, [2]uint32{uint32(OK), ShutdownRequest})
+	wantEvents(t, tr, [2]uint32{uint32(cserror.OK), ShutdownRequest})
 }
 
 func TestShutdownSecondRequest(t *testing.T) {
@@ -322,16 +323,16 @@ func TestShutdownSecondRequest(t *testing.T) {
 	req, again := n1.conn(), n1.conn()
 	n1.call(req, tryShutdown(ShutdownRequest))
 	n1.call(again, tryShutdown(ShutdownRequest))
-	if e := again.status(t, ResTryShutdown, 24); e != ErrExist {
+	if e := again.status(t, ResTryShutdown, 24); e != cserror.ErrExist {
 		t.Fatalf("second TRYSHUTDOWN: %v, want CS_ERR_EXIST", e)
 	}
 	n1.call(again, tryShutdown(9))
-	if e := again.status(t, ResTryShutdown, 24); e != ErrInvalidParam {
+	if e := again.status(t, ResTryShutdown, 24); e != cserror.ErrInvalidParam {
 		t.Fatalf("TRYSHUTDOWN flags 9: %v, want CS_ERR_INVALID_PARAM", e)
 	}
 	// IMMEDIATE goes through even then.
 	n1.call(again, tryShutdown(ShutdownImmediate))
-	if e := again.status(t, ResTryShutdown, 24); e != OK {
+	if e := again.status(t, ResTryShutdown, 24); e != cserror.OK {
 		t.Fatalf("IMMEDIATE during a negotiation: %v", e)
 	}
 }
@@ -341,7 +342,7 @@ func TestReplyWithoutNegotiation(t *testing.T) {
 	n1 := cl.nodes[1]
 	c := n1.conn()
 	n1.call(c, replyShutdown(ReplyYes))
-	if e := c.status(t, ResReplyToShutdown, 24); e != ErrAccess {
+	if e := c.status(t, ResReplyToShutdown, 24); e != cserror.ErrAccess {
 		t.Fatalf("REPLYTOSHUTDOWN: %v, want CS_ERR_ACCESS", e)
 	}
 }
@@ -360,13 +361,13 @@ func TestShutdownLateTracker(t *testing.T) {
 		t.Fatalf("late tracker: %d events, %d replies", len(late.events), len(late.replies))
 	}
 	late.takeReply(t)
-	wantEvents(t, late, [2]uint32{uint32(OK), ShutdownRequest})
+	wantEvents(t, late, [2]uint32{uint32(cserror.OK), ShutdownRequest})
 	n1.call(early, replyShutdown(ReplyYes))
 	if len(req.replies) != 0 {
 		t.Fatal("decided without the late tracker")
 	}
 	n1.call(late, replyShutdown(ReplyYes))
-	if e := req.status(t, ResTryShutdown, 24); e != OK {
+	if e := req.status(t, ResTryShutdown, 24); e != cserror.OK {
 		t.Fatalf("TRYSHUTDOWN: %v", e)
 	}
 }
@@ -383,7 +384,7 @@ func TestTrackIdempotent(t *testing.T) {
 	}
 	other := n1.conn()
 	n1.call(other, trackStop)
-	if e := other.status(t, ResTrackStop, 24); e != OK {
+	if e := other.status(t, ResTrackStop, 24); e != cserror.OK {
 		t.Fatalf("TRACKSTOP: %v", e)
 	}
 	n1.disconnect(tr)

@@ -3,6 +3,8 @@ package cfg
 import (
 	"net/netip"
 	"strconv"
+
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // MaxLinks is the number of links a node may have (knet's, corosync's
@@ -55,7 +57,7 @@ func b2u(b bool) byte {
 func EncodeNodeStatus(b []byte, st NodeStatus) []byte {
 	b = b[:NodeStatusResSize]
 	clear(b)
-	PutResHeader(b, ResNodeStatusGet, NodeStatusResSize, OK)
+	PutResHeader(b, ResNodeStatusGet, NodeStatusResSize, cserror.OK)
 	ns := b[nodeStatusOff:]
 	le.PutUint32(ns[0:], NodeStatusV1)
 	le.PutUint32(ns[4:], st.NodeID)
@@ -78,20 +80,20 @@ func DecodeNodeStatus(b []byte) (NodeStatus, Error) {
 	var st NodeStatus
 	_, _, e, ok := ResHeader(b)
 	if !ok {
-		return st, ErrLibrary
+		return st, cserror.ErrLibrary
 	}
-	if e != OK {
+	if e != cserror.OK {
 		return st, e
 	}
 	if len(b) < nodeStatusVersionRes {
-		return st, ErrLibrary
+		return st, cserror.ErrLibrary
 	}
 	ns := b[nodeStatusOff:]
 	if le.Uint32(ns) != NodeStatusV1 {
-		return st, ErrNotSupported
+		return st, cserror.ErrNotSupported
 	}
 	if len(b) < NodeStatusResSize {
-		return st, ErrLibrary
+		return st, cserror.ErrLibrary
 	}
 	st.NodeID = le.Uint32(ns[4:])
 	st.Reachable, st.Remote, st.External = ns[8] != 0, ns[9] != 0, ns[10] != 0
@@ -104,7 +106,7 @@ func DecodeNodeStatus(b []byte) (NodeStatus, Error) {
 			Src: cString(lb[8 : 8+hostLen]), Dst: cString(lb[8+hostLen : 8+2*hostLen]),
 		}
 	}
-	return st, OK
+	return st, cserror.OK
 }
 
 // EncodeRingStatus writes a complete RINGSTATUSGET reply (10272 bytes)
@@ -113,11 +115,11 @@ func DecodeNodeStatus(b []byte) (NodeStatus, Error) {
 func EncodeRingStatus(b []byte, rings []RingStatus) []byte {
 	b = b[:RingStatusResSize]
 	clear(b)
-	e := OK
+	e := cserror.OK
 	n := min(len(rings), MaxInterfaces)
 	for i, r := range rings[:n] {
 		if len(r.Name) >= ringNameLen || len(r.Status) >= ringStatusLen {
-			e = ErrNameTooLong
+			e = cserror.ErrNameTooLong
 			break
 		}
 		putCString(b[ringNamesOff+i*ringNameLen:][:ringNameLen], r.Name)
@@ -132,21 +134,21 @@ func EncodeRingStatus(b []byte, rings []RingStatus) []byte {
 func DecodeRingStatus(b []byte) ([]RingStatus, Error) {
 	_, _, e, ok := ResHeader(b)
 	if !ok || len(b) < RingStatusResSize {
-		return nil, ErrLibrary
+		return nil, cserror.ErrLibrary
 	}
-	if e != OK {
+	if e != cserror.OK {
 		return nil, e
 	}
 	n := int(le.Uint32(b[ResHeaderSize:]))
 	if n > MaxInterfaces {
-		return nil, ErrLibrary
+		return nil, cserror.ErrLibrary
 	}
 	rings := make([]RingStatus, n)
 	for i := range rings {
 		rings[i].Name = cString(b[ringNamesOff+i*ringNameLen:][:ringNameLen])
 		rings[i].Status = cString(b[ringStatusOff+i*ringStatusLen:][:ringStatusLen])
 	}
-	return rings, OK
+	return rings, cserror.OK
 }
 
 // EncodeNodeAddrs writes a GET_NODE_ADDRS reply into b (which must hold
@@ -156,9 +158,9 @@ func EncodeNodeAddrs(b []byte, addrs []netip.Addr) []byte {
 	size := NodeAddrsResSize + addrLen*len(addrs)
 	b = b[:size]
 	clear(b)
-	e := OK
+	e := cserror.OK
 	if len(addrs) == 0 {
-		e = ErrNotExist
+		e = cserror.ErrNotExist
 	} else {
 		fam := AFInet
 		if !addrs[0].Unmap().Is4() {
@@ -180,14 +182,14 @@ func EncodeNodeAddrs(b []byte, addrs []netip.Addr) []byte {
 func DecodeNodeAddrs(b []byte) ([]netip.Addr, Error) {
 	_, size, e, ok := ResHeader(b)
 	if !ok || size < NodeAddrsResSize {
-		return nil, ErrLibrary
+		return nil, cserror.ErrLibrary
 	}
-	if e != OK {
+	if e != cserror.OK {
 		return nil, e
 	}
 	fam, n := le.Uint32(b[24:]), int(le.Uint32(b[28:]))
 	if n < 0 || n > (size-NodeAddrsResSize)/addrLen {
-		return nil, ErrLibrary
+		return nil, cserror.ErrLibrary
 	}
 	var out []netip.Addr
 	for i := range n {
@@ -199,14 +201,14 @@ func DecodeNodeAddrs(b []byte) ([]netip.Addr, Error) {
 		case AFInet6:
 			a = netip.AddrFrom16([16]byte(raw))
 		default:
-			return nil, ErrLibrary
+			return nil, cserror.ErrLibrary
 		}
 		if a.IsUnspecified() {
 			continue
 		}
 		out = append(out, a)
 	}
-	return out, OK
+	return out, cserror.OK
 }
 
 // statusChar is one node's character in a RINGSTATUSGET status string.

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 // The corosync-cmapctl tests serve the cmap service under its real socket
 // name "cmap", so they run in a private network namespace (abstract unix
 // sockets are per network namespace): TestCmapctl re-executes the test
-// binary under `unshare --net`, and the child (GSCMAP_NETNS set) runs the
+// binary under `unshare --net` (shmtest.InNetns), and the child runs the
 // tool against an in-process server.
 
 const cmapctlBin = "/usr/sbin/corosync-cmapctl"
@@ -50,37 +51,9 @@ nodelist {
 }
 `
 
-func netnsID() string { s, _ := os.Readlink("/proc/self/ns/net"); return s }
-
 func TestCmapctl(t *testing.T) {
-	if parent := os.Getenv("GSCMAP_NETNS"); parent != "" {
-		if netnsID() == parent || netnsID() == "" {
-			t.Fatalf("not in a private network namespace (%s)", netnsID())
-		}
+	if shmtest.InNetns(t, 2*time.Minute, cmapctlBin, "/usr/bin/stdbuf") {
 		cmapctlChild(t)
-		return
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (unshare --net, the shm server)")
-	}
-	for _, p := range []string{cmapctlBin, "/usr/bin/unshare", "/usr/bin/stdbuf"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("needs %s (Debian packages corosync, util-linux, coreutils; make deps installs corosync as root): %v", p, err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	args := []string{"--net", "--", os.Args[0], "-test.run=^TestCmapctl$", "-test.count=1"}
-	if testing.Verbose() {
-		args = append(args, "-test.v")
-	}
-	cmd := exec.CommandContext(ctx, "/usr/bin/unshare", args...)
-	cmd.Env = append(os.Environ(), "GSCMAP_NETNS="+netnsID())
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	t.Logf("child:\n%s", out)
-	if err != nil {
-		t.Fatalf("child in its network namespace: %v", err)
 	}
 }
 
@@ -109,7 +82,7 @@ func mustCmapctl(t *testing.T, args ...string) string {
 // dump is the store as corosync-cmapctl prints keys with prefix.
 func dump(t *testing.T, s *server, prefix string) string {
 	var b strings.Builder
-	s.do(t, func() {
+	s.Do(t, func() {
 		for _, k := range s.svc.Store.Keys(prefix) {
 			v, _ := s.svc.Store.Get(k)
 			if v.Type == Binary { // without -b the tool prints no value
@@ -124,7 +97,7 @@ func dump(t *testing.T, s *server, prefix string) string {
 
 func get(t *testing.T, s *server, key string) string {
 	var r string
-	s.do(t, func() {
+	s.Do(t, func() {
 		if v, ok := s.svc.Store.Get(key); ok {
 			r = v.String()
 		}
@@ -232,7 +205,7 @@ func cmapctlChild(t *testing.T) {
 		}
 	})
 	t.Run("load file", func(t *testing.T) {
-		s.do(t, func() { store.Set("old.key", Int(U8, 1)) })
+		s.Do(t, func() { store.Set("old.key", Int(U8, 1)) })
 		f := filepath.Join(dir, "keys")
 		os.WriteFile(f, []byte("load.a u32 7\nload.b str text\n^old.key\n"), 0o644)
 		mustCmapctl(t, "-p", f)
@@ -244,7 +217,7 @@ func cmapctlChild(t *testing.T) {
 		}
 	})
 	t.Run("stats map", func(t *testing.T) {
-		s.do(t, func() { s.svc.Stats = NewStore(); s.svc.Stats.Set("stats.pg.msg_reserved", Int(U32, 3)) })
+		s.Do(t, func() { s.svc.Stats = NewStore(); s.svc.Stats.Set("stats.pg.msg_reserved", Int(U32, 3)) })
 		if got := mustCmapctl(t, "-m", "stats"); got != "stats.pg.msg_reserved (u32) = 3\n" {
 			t.Errorf("-m stats: %q", got)
 		}
@@ -281,13 +254,13 @@ func trackChild(t *testing.T, s *server) {
 	defer func() { _ = cmd.Process.Kill() }() // cmd.Wait: below, or CommandContext's kill at the deadline
 	deadline := time.Now().Add(10 * time.Second)
 	for n := 0; n == 0; {
-		s.do(t, func() { n = s.svc.Store.Tracks() })
+		s.Do(t, func() { n = s.svc.Store.Tracks() })
 		if time.Now().After(deadline) {
 			t.Fatalf("corosync-cmapctl -T never added its track (stderr %q)", errb.String())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	s.do(t, func() {
+	s.Do(t, func() {
 		st := s.svc.Store
 		st.Set("trk.a", Int(U32, 1))
 		st.Set("trk.a", Int(U32, 2))

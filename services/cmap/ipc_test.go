@@ -5,17 +5,12 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorosync/gorosync/shm/client"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
-
-var names atomic.Uint64
-
-func uniqueName() string { return fmt.Sprintf("gscmap-%d-%d", os.Getpid(), names.Add(1)) }
 
 func dial(t *testing.T, s *server) *client.Client {
 	t.Helper()
@@ -65,11 +60,11 @@ func u32le(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
 func TestIPCGolden(t *testing.T) {
 	st := NewStore()
 	st.Set("totem.cluster_name", Str("gs"))
-	s := startServer(t, uniqueName(), st)
+	s := startServer(t, shmtest.Name("gscmap"), st)
 	c := dial(t, s)
 
 	expect(t, "SET", call(t, c, setReq("test.a", 6, u32le(5))), hdr(0, 24, 1))
-	s.do(t, func() {
+	s.Do(t, func() {
 		if v, _ := st.Get("test.a"); v.String() != "(u32) = 5" {
 			t.Errorf("store: %v", v)
 		}
@@ -93,7 +88,7 @@ func TestIPCGolden(t *testing.T) {
 	expect(t, "GET missing", call(t, c, getReq("no.such", 16)), hdr(2, 40, 12))
 
 	expect(t, "ADJUST", call(t, c, adjustReq("test.a", -6)), hdr(3, 24, 1))
-	s.do(t, func() {
+	s.Do(t, func() {
 		if v, _ := st.Get("test.a"); v.String() != "(u32) = 4294967295" {
 			t.Errorf("store: %v", v)
 		}
@@ -138,7 +133,7 @@ func TestIPCGolden(t *testing.T) {
 
 func TestIPCTrack(t *testing.T) {
 	st := NewStore()
-	s := startServer(t, uniqueName(), st)
+	s := startServer(t, shmtest.Name("gscmap"), st)
 	c := dial(t, s)
 	r := call(t, c, trackAddReq("tr.", TrackAdd|TrackModify|TrackDelete|TrackPrefix, 0xabcdef))
 	if len(r) != 32 || binary.LittleEndian.Uint32(r[16:]) != 1 {
@@ -151,7 +146,7 @@ func TestIPCTrack(t *testing.T) {
 	call(t, c, setReq("tr.k", 6, u32le(1)))
 	call(t, c, setReq("tr.k", 6, u32le(1))) // no event
 	call(t, c, setReq("tr.k", 4, []byte{2, 0}))
-	s.do(t, func() { st.Delete("tr.k") }) // the daemon's own change
+	s.Do(t, func() { st.Delete("tr.k") }) // the daemon's own change
 	call(t, c, setReq("other.k", 6, u32le(1)))
 
 	ev := func(kind int, nt, ot byte, nv, ov []byte) []byte {
@@ -185,7 +180,7 @@ func TestIPCTrack(t *testing.T) {
 	want := hdr(8, 32, 1)
 	binary.LittleEndian.PutUint64(want[24:], 0xabcdef)
 	expect(t, "TRACK_DELETE", call(t, c, handleReq(8, th)), want)
-	s.do(t, func() {
+	s.Do(t, func() {
 		if st.Tracks() != 0 {
 			t.Errorf("tracks left: %d", st.Tracks())
 		}
@@ -196,7 +191,7 @@ func TestIPCTrack(t *testing.T) {
 	c2.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for n := 1; n != 0; {
-		s.do(t, func() { n = st.Tracks() })
+		s.Do(t, func() { n = st.Tracks() })
 		if time.Now().After(deadline) {
 			t.Fatalf("track of a closed connection still there")
 		}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // ValueType is a cmap value type (INT8 = 1 … BINARY = 12).
@@ -37,26 +38,24 @@ const (
 	MaxKeyLen = 255
 )
 
-// Error is a corosync cs_error_t.
-type Error int32
+// Error is corosync's cs_error_t (package cserror).
+type Error = cserror.Error
 
-// The cs_error_t values cmap uses.
+// The cs_error_t values cmap's service answers, under cmap's names.
 const (
-	OK           Error = 1
-	ErrLibrary   Error = 2
-	ErrInvalid   Error = 7
-	ErrNoMemory  Error = 8
-	ErrBadHandle Error = 9
-	ErrBusy      Error = 10
-	ErrAccess    Error = 11
-	ErrNotExist  Error = 12
-	ErrNameLong  Error = 13
-	ErrExist     Error = 14
-	ErrNotSupp   Error = 19
-	ErrNoSection Error = 27
+	OK           = cserror.OK
+	ErrLibrary   = cserror.ErrLibrary
+	ErrInvalid   = cserror.ErrInvalidParam
+	ErrNoMemory  = cserror.ErrNoMemory
+	ErrBadHandle = cserror.ErrBadHandle
+	ErrBusy      = cserror.ErrBusy
+	ErrAccess    = cserror.ErrAccess
+	ErrNotExist  = cserror.ErrNotExist
+	ErrNameLong  = cserror.ErrNameTooLong
+	ErrExist     = cserror.ErrExist
+	ErrNotSupp   = cserror.ErrNotSupported
+	ErrNoSection = cserror.ErrNoSections
 )
-
-func (e Error) Error() string { return "cs_error " + strconv.Itoa(int(e)) }
 
 // typeLen is the fixed length of a numeric type, 0 for string, binary and
 // unknown types.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gorosync/gorosync/services/cpg"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/servicetest"
 )
 
@@ -67,7 +68,7 @@ func wantTrace(t *testing.T, got, want string) {
 
 func mustOK(t *testing.T, e cpg.Error) {
 	t.Helper()
-	if e != cpg.OK {
+	if e != cserror.OK {
 		t.Fatalf("got %v", e)
 	}
 }
@@ -93,11 +94,11 @@ n1 1/1001 deliver "g" from 1/1001 #1
 n2 2/1002 deliver "g" from 1/1001 #1
 n1 1/1001 deliver "g" from 2/1002 #2
 n2 2/1002 deliver "g" from 2/1002 #2`)
-	if e := pb.join("g", 0); e != cpg.ErrExist {
+	if e := pb.join("g", 0); e != cserror.ErrExist {
 		t.Fatalf("second join: %v, want CS_ERR_EXIST", e)
 	}
 	mustOK(t, pb.leave())
-	if e := pb.leave(); e != cpg.ErrNotExist {
+	if e := pb.leave(); e != cserror.ErrNotExist {
 		t.Fatalf("leave while leaving: %v", e)
 	}
 	b.settle()
@@ -137,7 +138,7 @@ func TestBusMcastDuringSyncDelivered(t *testing.T) {
 	for range 3 {
 		pa.send(32)
 	}
-	if e := pb.leave(); e != cpg.ErrTryAgain {
+	if e := pb.leave(); e != cserror.ErrTryAgain {
 		t.Fatalf("leave during sync: %v, want CS_ERR_TRY_AGAIN", e)
 	}
 	if q := b.nodes[1].eng.Stats().Queued; q != 3 {

@@ -3,6 +3,8 @@ package cpg
 import (
 	"errors"
 	"fmt"
+
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // The client side of the wire layout: request encoders and event and
@@ -224,7 +226,7 @@ func DecodeMembership(b []byte, out []Address) ([]Address, Error, error) {
 	if len(b) < MembershipResSize {
 		return out, 0, ErrShortMessage
 	}
-	if e := HeaderError(b); e != OK {
+	if e := HeaderError(b); e != cserror.OK {
 		return out[:0], e, nil
 	}
 	n := le.Uint32(b[MembershipCountOff:])
@@ -235,7 +237,7 @@ func DecodeMembership(b []byte, out []Address) ([]Address, Error, error) {
 	for i := range n {
 		out = append(out, getAddress(b[MembershipListOff+AddressSize*int(i):]))
 	}
-	return out, OK, nil
+	return out, cserror.OK, nil
 }
 
 // DecodeIterNext reads an ITERATIONNEXT reply.
@@ -243,12 +245,12 @@ func DecodeIterNext(b []byte) (group []byte, nodeid, pid uint32, e Error, err er
 	if len(b) < IterNextResSize {
 		return nil, 0, 0, 0, ErrShortMessage
 	}
-	if e = HeaderError(b); e != OK {
+	if e = HeaderError(b); e != cserror.OK {
 		return nil, 0, 0, e, nil
 	}
 	name, ok := GetName(b[24:])
 	if !ok {
 		return nil, 0, 0, 0, ErrShortMessage
 	}
-	return name, le.Uint32(b[160:]), le.Uint32(b[164:]), OK, nil
+	return name, le.Uint32(b[160:]), le.Uint32(b[164:]), cserror.OK, nil
 }

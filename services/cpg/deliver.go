@@ -1,5 +1,7 @@
 package cpg
 
+import "github.com/gorosync/gorosync/services/cserror"
+
 // Exec message handlers: they run on every node, in the agreed order.
 
 // onProcJoin: a process joined. The joiner's own connection moves to
@@ -64,24 +66,19 @@ func (e *Engine) unjoin(d *cpd) {
 }
 
 // onMcast delivers a message to the group's local members (one event per
-// member connection, the sender's own included), unless no process of the
-// sender's node is in the group here (corosync's "unknown node").
+// member connection, the sender's own included).
 func (e *Engine) onMcast(from uint32, msg []byte) {
 	m, ok := decodeMcast(msg)
 	if !ok {
 		e.badMessage(from, fnMcast)
 		return
 	}
-	g := e.procs.lookup(m.name)
-	if g == nil || !e.anyReceiver(g) {
-		return
-	}
-	if !g.hasNode(from) {
-		e.stats.UnknownNode++
+	g := e.receivers(from, m.name)
+	if g == nil {
 		return
 	}
 	h := e.ev[:DeliverSize]
-	PutResHeader(h, ResDeliver, DeliverSize+len(m.payload), OK)
+	PutResHeader(h, ResDeliver, DeliverSize+len(m.payload), cserror.OK)
 	copy(h[EvGroupOff:], g.mar[:])
 	le.PutUint64(h[160:], uint64(len(m.payload)))
 	le.PutUint64(h[168:], uint64(from))
@@ -97,16 +94,12 @@ func (e *Engine) onPartial(from uint32, msg []byte) {
 		e.badMessage(from, fnPartialMcast)
 		return
 	}
-	g := e.procs.lookup(m.name)
-	if g == nil || !e.anyReceiver(g) {
-		return
-	}
-	if !g.hasNode(from) {
-		e.stats.UnknownNode++
+	g := e.receivers(from, m.name)
+	if g == nil {
 		return
 	}
 	h := e.ev[:PartialDeliverSize]
-	PutResHeader(h, ResPartialDeliver, PartialDeliverSize+len(m.payload), OK)
+	PutResHeader(h, ResPartialDeliver, PartialDeliverSize+len(m.payload), cserror.OK)
 	copy(h[EvGroupOff:], g.mar[:])
 	le.PutUint64(h[160:], uint64(m.msglen))
 	le.PutUint64(h[168:], uint64(len(m.payload)))
@@ -114,6 +107,22 @@ func (e *Engine) onPartial(from uint32, msg []byte) {
 	le.PutUint64(h[184:], uint64(m.pid))
 	le.PutUint64(h[192:], uint64(m.typ))
 	e.fanOut(g, h, m.payload)
+}
+
+// receivers is the group named name if a message from node from is
+// delivered to it here: nil when no local member receives, or when no
+// process of the sender's node is in the group here (corosync's "unknown
+// node", counted).
+func (e *Engine) receivers(from uint32, name []byte) *group {
+	g := e.procs.lookup(name)
+	if g == nil || !e.anyReceiver(g) {
+		return nil
+	}
+	if !g.hasNode(from) {
+		e.stats.UnknownNode++
+		return nil
+	}
+	return g
 }
 
 func (e *Engine) anyReceiver(g *group) bool {

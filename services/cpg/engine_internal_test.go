@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorosync/gorosync/services"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/servicetest"
 )
 
@@ -87,7 +88,7 @@ func joinedEngine(t testing.TB) (*Engine, *loopHost, *tconn) {
 	c := &tconn{}
 	e.Attach(c)
 	e.Serve(c, EncodeJoin(make([]byte, JoinReqSize), []byte("g"), 42, 0))
-	if HeaderError(c.reply()) != OK {
+	if HeaderError(c.reply()) != cserror.OK {
 		t.Fatalf("join: %v", HeaderError(c.reply()))
 	}
 	l.deliverLast()
@@ -372,7 +373,7 @@ func TestZeroCopyPaths(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := mapClientFile(link, 4096, uint32(os.Getuid())); err == OK {
+	if _, err := mapClientFile(link, 4096, uint32(os.Getuid())); err == cserror.OK {
 		t.Error("a symbolic link was mapped")
 	}
 	if _, err := os.Stat(target); err != nil {
@@ -382,11 +383,11 @@ func TestZeroCopyPaths(t *testing.T) {
 	if err := os.WriteFile(file, make([]byte, 4096), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := mapClientFile(file, 4096, uint32(os.Getuid())+1); err != ErrAccess {
+	if _, err := mapClientFile(file, 4096, uint32(os.Getuid())+1); err != cserror.ErrAccess {
 		t.Errorf("another user's file: %v, want CS_ERR_ACCESS", err)
 	}
 	mem, err := mapClientFile(file, 4096, uint32(os.Getuid()))
-	if err != OK || len(mem) != 4096 {
+	if err != cserror.OK || len(mem) != 4096 {
 		t.Fatalf("own file: %v", err)
 	}
 	unix.Munmap(mem)

@@ -1,65 +1,7 @@
 package cpg
 
-import "strconv"
+import "github.com/gorosync/gorosync/services/cserror"
 
-// Error is a corosync cs_error_t.
-type Error int32
-
-// The cs_error_t values (TOTEM_SPEC §13).
-const (
-	OK                   Error = 1
-	ErrLibrary           Error = 2
-	ErrVersion           Error = 3
-	ErrInit              Error = 4
-	ErrTimeout           Error = 5
-	ErrTryAgain          Error = 6
-	ErrInvalidParam      Error = 7
-	ErrNoMemory          Error = 8
-	ErrBadHandle         Error = 9
-	ErrBusy              Error = 10
-	ErrAccess            Error = 11
-	ErrNotExist          Error = 12
-	ErrNameTooLong       Error = 13
-	ErrExist             Error = 14
-	ErrNoSpace           Error = 15
-	ErrInterrupt         Error = 16
-	ErrNameNotFound      Error = 17
-	ErrNoResources       Error = 18
-	ErrNotSupported      Error = 19
-	ErrBadOperation      Error = 20
-	ErrFailedOperation   Error = 21
-	ErrMessageError      Error = 22
-	ErrQueueFull         Error = 23
-	ErrQueueNotAvailable Error = 24
-	ErrBadFlags          Error = 25
-	ErrTooBig            Error = 26
-	ErrNoSections        Error = 27
-	ErrContextNotFound   Error = 28
-	ErrTooManyGroups     Error = 30
-	ErrSecurity          Error = 100
-)
-
-var errorNames = map[Error]string{
-	OK: "CS_OK", ErrLibrary: "CS_ERR_LIBRARY", ErrVersion: "CS_ERR_VERSION", ErrInit: "CS_ERR_INIT",
-	ErrTimeout: "CS_ERR_TIMEOUT", ErrTryAgain: "CS_ERR_TRY_AGAIN", ErrInvalidParam: "CS_ERR_INVALID_PARAM",
-	ErrNoMemory: "CS_ERR_NO_MEMORY", ErrBadHandle: "CS_ERR_BAD_HANDLE", ErrBusy: "CS_ERR_BUSY",
-	ErrAccess: "CS_ERR_ACCESS", ErrNotExist: "CS_ERR_NOT_EXIST", ErrNameTooLong: "CS_ERR_NAME_TOO_LONG",
-	ErrExist: "CS_ERR_EXIST", ErrNoSpace: "CS_ERR_NO_SPACE", ErrInterrupt: "CS_ERR_INTERRUPT",
-	ErrNameNotFound: "CS_ERR_NAME_NOT_FOUND", ErrNoResources: "CS_ERR_NO_RESOURCES",
-	ErrNotSupported: "CS_ERR_NOT_SUPPORTED", ErrBadOperation: "CS_ERR_BAD_OPERATION",
-	ErrFailedOperation: "CS_ERR_FAILED_OPERATION", ErrMessageError: "CS_ERR_MESSAGE_ERROR",
-	ErrQueueFull: "CS_ERR_QUEUE_FULL", ErrQueueNotAvailable: "CS_ERR_QUEUE_NOT_AVAILABLE",
-	ErrBadFlags: "CS_ERR_BAD_FLAGS", ErrTooBig: "CS_ERR_TOO_BIG", ErrNoSections: "CS_ERR_NO_SECTIONS",
-	ErrContextNotFound: "CS_ERR_CONTEXT_NOT_FOUND", ErrTooManyGroups: "CS_ERR_TOO_MANY_GROUPS",
-	ErrSecurity: "CS_ERR_SECURITY",
-}
-
-// String is the constant's name (CS_ERR_NOT_EXIST …).
-func (e Error) String() string {
-	if s, ok := errorNames[e]; ok {
-		return s
-	}
-	return "cs_error(" + strconv.Itoa(int(e)) + ")"
-}
-
-func (e Error) Error() string { return e.String() }
+// Error is corosync's cs_error_t, the status every cpg reply carries; its
+// values and texts are package cserror's.
+type Error = cserror.Error

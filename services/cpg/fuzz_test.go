@@ -1,8 +1,11 @@
 package cpg
 
 import (
+	"cmp"
 	"slices"
 	"testing"
+
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // Seeds of the request fuzzer: one well-formed request of each kind.
@@ -52,7 +55,7 @@ func FuzzServe(f *testing.F) {
 			l.deliverLast()
 		}
 		e.Serve(c, EncodeHeaderOnly(make([]byte, ReqHeaderSize), ReqLocalGet))
-		if c.respN != LocalGetResSize || HeaderError(c.reply()) != OK {
+		if c.respN != LocalGetResSize || HeaderError(c.reply()) != cserror.OK {
 			t.Fatalf("LOCAL_GET after the request: %d bytes, %v", c.respN, HeaderError(c.reply()))
 		}
 	})
@@ -77,9 +80,9 @@ func FuzzDeliver(f *testing.F) {
 		for _, g := range e.procs.groups {
 			if !slices.IsSortedFunc(g.members, func(a, b entry) int {
 				if a.nodeid != b.nodeid {
-					return cmpU32(a.nodeid, b.nodeid)
+					return cmp.Compare(a.nodeid, b.nodeid)
 				}
-				return cmpU32(a.pid, b.pid)
+				return cmp.Compare(a.pid, b.pid)
 			}) {
 				t.Fatalf("group %q unsorted: %v", g.name, g.members)
 			}

@@ -1,6 +1,7 @@
 package cpg
 
 import (
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm"
 )
 
@@ -105,7 +106,7 @@ func (e *Engine) Serve(c Conn, req []byte) {
 	case ReqMembership:
 		e.membership(c, req)
 	case ReqLocalGet:
-		b := e.replyBuf(ResLocalGet, LocalGetResSize, OK)
+		b := e.replyBuf(ResLocalGet, LocalGetResSize, cserror.OK)
 		le.PutUint32(b[24:], e.nodeID())
 		_ = c.RespondParts(b)
 	case ReqIterInit:
@@ -116,7 +117,7 @@ func (e *Engine) Serve(c Conn, req []byte) {
 		e.reply(c, ResIterFinalize, ResHeaderSize, e.iterFinalize(d, req))
 	case ReqFinalize:
 		d.finalized = true
-		e.reply(c, ResFinalize, ResHeaderSize, OK)
+		e.reply(c, ResFinalize, ResHeaderSize, cserror.OK)
 	case ReqZcAlloc:
 		e.reply(c, 0, ResHeaderSize, e.zcAlloc(c, d, req))
 	case ReqZcFree:
@@ -166,7 +167,7 @@ func (e *Engine) reply(c Conn, id int32, size int, err Error) {
 
 func (e *Engine) badRequest(c Conn, id int32, size int) {
 	e.stats.BadRequests++
-	e.reply(c, id, size, ErrInvalidParam)
+	e.reply(c, id, size, cserror.ErrInvalidParam)
 }
 
 // join: corosync's checks in corosync's order (EXIST for the same pid and
@@ -181,39 +182,39 @@ func (e *Engine) join(d *cpd, req []byte) Error {
 		if g := e.procs.lookup(name); g != nil {
 			for _, x := range g.locals {
 				if x.pid == pid && !x.finalized {
-					return ErrExist
+					return cserror.ErrExist
 				}
 			}
 			if _, in := g.find(e.nodeID(), pid); in {
-				return ErrTryAgain
+				return cserror.ErrTryAgain
 			}
 		}
 		if e.orphanJoined(name, pid) {
-			return ErrTryAgain
+			return cserror.ErrTryAgain
 		}
 	}
 	if !ok {
-		return ErrNameTooLong
+		return cserror.ErrNameTooLong
 	}
 	switch d.state {
 	case stateLeaveStarted:
-		return ErrBusy
+		return cserror.ErrBusy
 	case stateJoinStarted, stateJoinCompleted:
-		return ErrExist
+		return cserror.ErrExist
 	}
 	if e.mustQueue(d) {
-		return ErrTryAgain
+		return cserror.ErrTryAgain
 	}
 	h := putProcJoinHeader(e.hdr, pid)
 	g := e.procs.ensure(name)
 	if e.send(false, fnProcJoin, h, nameExec(g)) != nil {
 		e.procs.gc(g)
-		return ErrTryAgain
+		return cserror.ErrTryAgain
 	}
 	d.state, d.group, d.pid = stateJoinStarted, g, pid
 	d.flags = le.Uint32(req[JoinFlagsOff:])
 	g.locals = append(g.locals, d)
-	return OK
+	return cserror.OK
 }
 
 // orphanJoined: a gone connection of (pid, name) still has its PROCDOWN
@@ -231,26 +232,26 @@ func (e *Engine) orphanJoined(name []byte, pid uint32) bool {
 func (e *Engine) leave(d *cpd, req []byte) Error {
 	name, ok := GetName(req[ReqGroupOff:])
 	if !ok {
-		return ErrNameTooLong
+		return cserror.ErrNameTooLong
 	}
 	switch d.state {
 	case stateUnjoined, stateLeaveStarted:
-		return ErrNotExist
+		return cserror.ErrNotExist
 	case stateJoinStarted:
-		return ErrBusy
+		return cserror.ErrBusy
 	}
 	if d.group.name != string(name) {
-		return ErrNotExist
+		return cserror.ErrNotExist
 	}
 	if e.mustQueue(d) {
-		return ErrTryAgain
+		return cserror.ErrTryAgain
 	}
 	h := putProcLeaveHeader(e.hdr, d.pid, ReasonLeave)
 	if e.send(false, fnProcLeave, h, nameExec(d.group)) != nil {
-		return ErrTryAgain
+		return cserror.ErrTryAgain
 	}
 	d.state = stateLeaveStarted
-	return OK
+	return cserror.OK
 }
 
 // mcastRequest is the hot path: the asynchronous MCAST (no reply, ever:
@@ -287,7 +288,7 @@ func (e *Engine) dropMcast(d *cpd, why string) {
 func (e *Engine) partialRequest(d *cpd, req []byte) Error {
 	if len(req) < PartialReqSize {
 		e.stats.BadRequests++
-		return ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	n := le.Uint32(req[PartialFragOff:])
 	typ := le.Uint32(req[PartialTypeOff:])
@@ -295,26 +296,26 @@ func (e *Engine) partialRequest(d *cpd, req []byte) Error {
 	if uint64(len(req)) != PartialReqSize+uint64(n) || n > MaxAtomicMsgSize || n > total ||
 		typ < PartialFirst || typ > PartialLast {
 		e.stats.BadRequests++
-		return ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	if !d.joined() {
-		return ErrNotExist
+		return cserror.ErrNotExist
 	}
 	if e.mustQueue(d) {
-		return ErrTryAgain
+		return cserror.ErrTryAgain
 	}
 	if typ == PartialFirst {
 		d.partialStart = d.transitions
 	}
 	if d.transitions != d.partialStart {
-		return ErrInterrupt
+		return cserror.ErrInterrupt
 	}
 	h := putPartialHeader(e.hdr, d.pid, total, typ)
 	safe := Guarantee(le.Uint32(req[GuaranteeOff:])) == Safe
 	if e.send(safe, fnPartialMcast, h, nameExec(d.group), req[PartialMsgOff:]) != nil {
-		return ErrTryAgain
+		return cserror.ErrTryAgain
 	}
-	return OK
+	return cserror.OK
 }
 
 // membership answers the group's processes (at most 384), always as the
@@ -322,10 +323,10 @@ func (e *Engine) partialRequest(d *cpd, req []byte) Error {
 func (e *Engine) membership(c Conn, req []byte) {
 	name, ok := GetName(req[ReqGroupOff:])
 	if !ok {
-		e.reply(c, ResMembership, MembershipResSize, ErrNameTooLong)
+		e.reply(c, ResMembership, MembershipResSize, cserror.ErrNameTooLong)
 		return
 	}
-	b := e.replyBuf(ResMembership, MembershipResSize, OK)
+	b := e.replyBuf(ResMembership, MembershipResSize, cserror.OK)
 	n := 0
 	if g := e.procs.lookup(name); g != nil {
 		for _, m := range g.members {

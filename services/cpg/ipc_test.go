@@ -9,6 +9,7 @@ import (
 	"github.com/gorosync/gorosync/services/cpg"
 	"github.com/gorosync/gorosync/services/cpg/cpgclient"
 	"github.com/gorosync/gorosync/services/cpg/cpgtest"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm"
 	"github.com/gorosync/gorosync/shm/client"
 )
@@ -55,20 +56,20 @@ func badRequests(t *testing.T, mode shm.Mode) {
 				name, cpg.HeaderID(r), cpg.HeaderSize(r), len(r), cpg.HeaderError(r), id, size, e)
 		}
 	}
-	check("unknown id", req(99, 16), 0, 24, cpg.ErrInvalidParam)
-	check("negative id", req(-7, 16), 0, 24, cpg.ErrInvalidParam)
-	check("short join", req(cpg.ReqJoin, 100), cpg.ResJoin, 24, cpg.ErrInvalidParam)
-	check("long local get", req(cpg.ReqLocalGet, 40), cpg.ResLocalGet, cpg.LocalGetResSize, cpg.ErrInvalidParam)
-	check("short membership", req(cpg.ReqMembership, 100), cpg.ResMembership, cpg.MembershipResSize, cpg.ErrInvalidParam)
-	check("unknown iteration", cpg.EncodeIter(make([]byte, 24), cpg.ReqIterNext, 12345), cpg.ResIterNext, cpg.IterNextResSize, cpg.ErrLibrary)
+	check("unknown id", req(99, 16), 0, 24, cserror.ErrInvalidParam)
+	check("negative id", req(-7, 16), 0, 24, cserror.ErrInvalidParam)
+	check("short join", req(cpg.ReqJoin, 100), cpg.ResJoin, 24, cserror.ErrInvalidParam)
+	check("long local get", req(cpg.ReqLocalGet, 40), cpg.ResLocalGet, cpg.LocalGetResSize, cserror.ErrInvalidParam)
+	check("short membership", req(cpg.ReqMembership, 100), cpg.ResMembership, cpg.MembershipResSize, cserror.ErrInvalidParam)
+	check("unknown iteration", cpg.EncodeIter(make([]byte, 24), cpg.ReqIterNext, 12345), cpg.ResIterNext, cpg.IterNextResSize, cserror.ErrLibrary)
 	long := cpg.EncodeJoin(make([]byte, cpg.JoinReqSize), []byte("g"), 1, 0)
 	le.PutUint32(long[cpg.ReqGroupOff:], 129)
-	check("name too long", long, cpg.ResJoin, 24, cpg.ErrNameTooLong)
-	check("leave unjoined", cpg.EncodeLeave(make([]byte, cpg.LeaveReqSize), []byte("g"), 1), cpg.ResLeave, 24, cpg.ErrNotExist)
+	check("name too long", long, cpg.ResJoin, 24, cserror.ErrNameTooLong)
+	check("leave unjoined", cpg.EncodeLeave(make([]byte, cpg.LeaveReqSize), []byte("g"), 1), cpg.ResLeave, 24, cserror.ErrNotExist)
 	bad := append(cpg.EncodePartialHeader(make([]byte, cpg.PartialReqSize), cpg.Agreed, 4, 4, 9), "abcd"...)
-	check("partial bad type", bad, cpg.ResPartialSend, 24, cpg.ErrInvalidParam)
+	check("partial bad type", bad, cpg.ResPartialSend, 24, cserror.ErrInvalidParam)
 	check("partial unjoined", append(cpg.EncodePartialHeader(make([]byte, cpg.PartialReqSize), cpg.Agreed, 4, 4, cpg.PartialFirst), "abcd"...),
-		cpg.ResPartialSend, 24, cpg.ErrNotExist)
+		cpg.ResPartialSend, 24, cserror.ErrNotExist)
 	// MCAST: a lying msglen, and one from an unjoined connection: no reply
 	// (the next call gets its own), only counters.
 	lying := cpg.EncodeMcastHeader(make([]byte, cpg.McastReqSize+8), cpg.Agreed, 100)

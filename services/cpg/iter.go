@@ -1,5 +1,7 @@
 package cpg
 
+import "github.com/gorosync/gorosync/services/cserror"
+
 // Iterations (cpg_iteration_*): a snapshot of the process table taken at
 // ITERATIONINITIALIZE, walked by ITERATIONNEXT, freed by
 // ITERATIONFINALIZE or when the connection goes.
@@ -15,22 +17,22 @@ type iteration struct {
 func (e *Engine) iterInit(c Conn, d *cpd, req []byte) {
 	typ := IterType(le.Uint32(req[IterTypeOff:]))
 	var name []byte
-	err := OK
+	err := cserror.OK
 	switch typ {
 	case IterNameOnly, IterAll:
 	case IterOneGroup:
 		var ok bool
 		if name, ok = GetName(req[ReqGroupOff:]); !ok {
-			err = ErrNameTooLong
+			err = cserror.ErrNameTooLong
 		}
 	default:
-		err = ErrInvalidParam
+		err = cserror.ErrInvalidParam
 	}
-	if err == OK && len(d.iters) >= maxIters {
-		err = ErrNoResources
+	if err == cserror.OK && len(d.iters) >= maxIters {
+		err = cserror.ErrNoResources
 	}
 	b := e.replyBuf(ResIterInit, IterInitResSize, err)
-	if err == OK {
+	if err == cserror.OK {
 		if d.iters == nil {
 			d.iters = map[uint64]*iteration{}
 		}
@@ -52,15 +54,15 @@ func iterHandle(n uint64) uint64 {
 
 func (e *Engine) iterNext(c Conn, d *cpd, req []byte) {
 	it := d.iters[le.Uint64(req[IterHandleOff:])]
-	err := OK
+	err := cserror.OK
 	switch {
 	case it == nil:
-		err = ErrLibrary // corosync's answer for an unknown handle
+		err = cserror.ErrLibrary // corosync's answer for an unknown handle
 	case it.next >= len(it.entries):
-		err = ErrNoSections
+		err = cserror.ErrNoSections
 	}
 	b := e.replyBuf(ResIterNext, IterNextResSize, err)
-	if err == OK {
+	if err == cserror.OK {
 		en := it.entries[it.next]
 		it.next++
 		PutName(b[24:], []byte(en.Group))
@@ -75,8 +77,8 @@ func (e *Engine) iterNext(c Conn, d *cpd, req []byte) {
 func (e *Engine) iterFinalize(d *cpd, req []byte) Error {
 	h := le.Uint64(req[IterHandleOff:])
 	if _, ok := d.iters[h]; !ok {
-		return ErrLibrary
+		return cserror.ErrLibrary
 	}
 	delete(d.iters, h)
-	return OK
+	return cserror.OK
 }

@@ -16,7 +16,13 @@ import (
 	"github.com/gorosync/gorosync/services/cpg/cpgclient"
 	"github.com/gorosync/gorosync/services/cpg/cpgtest"
 	"github.com/gorosync/gorosync/shm"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
+
+// Debian's libcpg and corosync-cpgtool connect only to the real socket
+// names "cpg" and "cfg", so these tests serve them inside a private
+// network namespace (shmtest.InNetns), where abstract unix sockets are
+// private too.
 
 // startReal serves "cpg" and a fake "cfg" on a one-node cluster (inside
 // the private network namespace).
@@ -60,7 +66,7 @@ func buildCClient(t *testing.T) string {
 // fragments the last) and one through libcpg's zero-copy buffers, and
 // receives them and a Go client's message; the Go client sees the same.
 func TestLibcpg(t *testing.T) {
-	if !inNetns(t, "TestLibcpg", "gcc") {
+	if !shmtest.InNetns(t, 3*time.Minute, "gcc") {
 		return
 	}
 	bin := buildCClient(t)
@@ -208,7 +214,7 @@ const cpgtoolBin = "/usr/sbin/corosync-cpgtool"
 // cfg for node addresses): every mode prints the groups and processes in
 // corosync's iteration order, escaping names as corosync does.
 func TestCorosyncCpgtool(t *testing.T) {
-	if !inNetns(t, "TestCorosyncCpgtool", cpgtoolBin) {
+	if !shmtest.InNetns(t, 3*time.Minute, cpgtoolBin) {
 		return
 	}
 	startReal(t)

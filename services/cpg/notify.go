@@ -1,5 +1,7 @@
 package cpg
 
+import "github.com/gorosync/gorosync/services/cserror"
+
 // Events to the local connections: group confchgs (TOTEM_SPEC §8.4) and
 // the model-v1 totem confchg.
 
@@ -16,7 +18,7 @@ func (e *Engine) confchg(g *group, left, joined []Address) {
 	}
 	size := ConfchgSize + AddressSize*(members+len(left)+len(joined))
 	b := e.eventBuf(size)
-	PutResHeader(b, ResConfchg, size, OK)
+	PutResHeader(b, ResConfchg, size, cserror.OK)
 	copy(b[EvGroupOff:], g.mar[:])
 	le.PutUint32(b[160:], uint32(members))
 	le.PutUint32(b[168:], uint32(len(joined)))
@@ -86,7 +88,7 @@ func (e *Engine) totemConfchg(d *cpd) {
 	members := e.sync.syncedMembers
 	size := TotemConfchgSize + 4*len(members)
 	b := e.eventBuf(size)
-	PutResHeader(b, ResTotemConfchg, size, OK)
+	PutResHeader(b, ResTotemConfchg, size, cserror.OK)
 	le.PutUint32(b[24:], e.sync.syncedRing.Rep)
 	le.PutUint64(b[32:], e.sync.syncedRing.Seq)
 	le.PutUint32(b[40:], uint32(len(members)))

@@ -12,6 +12,7 @@ import (
 	"github.com/gorosync/gorosync/dataplane/sim"
 	"github.com/gorosync/gorosync/services"
 	"github.com/gorosync/gorosync/services/cpg"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of the sim scenario files")
@@ -95,7 +96,7 @@ func (w *simWorld) cmdJoin(c *sim.Cluster, args []string) (string, error) {
 	if len(args) > 3 && args[3] == "initial" {
 		flags = cpg.FlagInitialTotemConf
 	}
-	return fmt.Sprintf("%s=%v join %s: %v", args[0], p.addr(), args[2], p.join(args[2], flags)), nil
+	return fmt.Sprintf("%s=%v join %s: %s", args[0], p.addr(), args[2], status(p.join(args[2], flags))), nil
 }
 
 func (w *simWorld) cmdRejoin(c *sim.Cluster, args []string) (string, error) {
@@ -106,7 +107,7 @@ func (w *simWorld) cmdRejoin(c *sim.Cluster, args []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s join %s: %v", args[0], args[1], p.join(args[1], 0)), nil
+	return fmt.Sprintf("%s join %s: %s", args[0], args[1], status(p.join(args[1], 0))), nil
 }
 
 func (w *simWorld) cmdSend(c *sim.Cluster, args []string) (string, error) {
@@ -154,7 +155,16 @@ func (w *simWorld) cmdLeave(c *sim.Cluster, args []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s leave: %v", args[0], p.leave()), nil
+	return fmt.Sprintf("%s leave: %s", args[0], status(p.leave())), nil
+}
+
+// status is a call's result as the scenarios write it: the constant's
+// name, CS_OK included.
+func status(e cpg.Error) string {
+	if e == cserror.OK {
+		return "CS_OK"
+	}
+	return e.String()
 }
 
 func (w *simWorld) cmdExit(c *sim.Cluster, args []string) (string, error) {

@@ -1,6 +1,7 @@
 package cpg
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/gorosync/gorosync/services"
@@ -188,9 +189,9 @@ func (e *Engine) nodeUp() {
 		}
 		slices.SortFunc(joined, func(a, b Address) int {
 			if a.NodeID != b.NodeID {
-				return cmpU32(a.NodeID, b.NodeID)
+				return cmp.Compare(a.NodeID, b.NodeID)
 			}
-			return cmpU32(a.PID, b.PID)
+			return cmp.Compare(a.PID, b.PID)
 		})
 		e.confchg(g, nil, joined)
 	}

@@ -2,6 +2,7 @@ package cpg
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 )
 
@@ -123,37 +124,17 @@ func (t *table) global() []Entry {
 	slices.SortFunc(all, func(a, b ranked) int {
 		switch {
 		case a.NodeID != b.NodeID:
-			return cmpU32(a.NodeID, b.NodeID)
+			return cmp.Compare(a.NodeID, b.NodeID)
 		case a.PID != b.PID:
-			return cmpU32(a.PID, b.PID)
+			return cmp.Compare(a.PID, b.PID)
 		}
-		return cmpU64(a.seq, b.seq)
+		return cmp.Compare(a.seq, b.seq)
 	})
 	out := make([]Entry, len(all))
 	for i, r := range all {
 		out[i] = r.Entry
 	}
 	return out
-}
-
-func cmpU32(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // iterationList is what ITERATIONINITIALIZE snapshots, in the order

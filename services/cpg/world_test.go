@@ -9,6 +9,7 @@ import (
 	"github.com/gorosync/gorosync/services"
 	"github.com/gorosync/gorosync/services/cpg"
 	"github.com/gorosync/gorosync/services/cpg/cpgoracle"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // A world is the test side of a cluster of cpg engines: fake client
@@ -140,7 +141,7 @@ func (p *wproc) call(req []byte) cpg.Error {
 
 func (p *wproc) join(group string, flags uint32) cpg.Error {
 	e := p.call(cpg.EncodeJoin(make([]byte, cpg.JoinReqSize), []byte(group), p.pid, flags))
-	if e == cpg.OK {
+	if e == cserror.OK {
 		p.group, p.joined = []byte(group), true
 		p.n.w.log.Record(p.idx, cpgoracle.Event{Kind: cpgoracle.JoinReq, Group: group})
 	}
@@ -149,7 +150,7 @@ func (p *wproc) join(group string, flags uint32) cpg.Error {
 
 func (p *wproc) leave() cpg.Error {
 	e := p.call(cpg.EncodeLeave(make([]byte, cpg.LeaveReqSize), p.group, p.pid))
-	if e == cpg.OK {
+	if e == cserror.OK {
 		p.joined = false
 		p.n.w.log.Record(p.idx, cpgoracle.Event{Kind: cpgoracle.LeaveReq, Group: string(p.group)})
 	}

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/gorosync/gorosync/services/cserror"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,18 +39,18 @@ func (e *Engine) zcAlloc(c Conn, d *cpd, req []byte) Error {
 	n := bytes.IndexByte(raw, 0)
 	if n < 0 || size < zcPayloadOff || size > zcPayloadOff+MaxAtomicMsgSize {
 		e.stats.BadRequests++
-		return ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	path := string(raw[:n])
 	if !e.zcPathAllowed(path) {
 		e.log.Warn("zero-copy file refused", "path", path)
-		return ErrAccess
+		return cserror.ErrAccess
 	}
 	if len(d.zc) >= maxZcMaps {
-		return ErrNoResources
+		return cserror.ErrNoResources
 	}
 	mem, err := mapClientFile(path, int(size), c.UID())
-	if err != OK {
+	if err != cserror.OK {
 		return err
 	}
 	if d.zc == nil {
@@ -60,9 +61,9 @@ func (e *Engine) zcAlloc(c Conn, d *cpd, req []byte) Error {
 	d.zc[h] = &zcMap{mem: mem}
 	if !faultSafe(func() { le.PutUint64(mem[8:], h) }) {
 		e.zcUnmap(d, h)
-		return ErrLibrary
+		return cserror.ErrLibrary
 	}
-	return OK
+	return cserror.OK
 }
 
 func (e *Engine) zcPathAllowed(path string) bool {
@@ -87,29 +88,29 @@ func (e *Engine) zcPathAllowed(path string) bool {
 func mapClientFile(path string, size int, uid uint32) ([]byte, Error) {
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, ErrNotExist
+		return nil, cserror.ErrNotExist
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Uid != uid {
-		return nil, ErrAccess
+		return nil, cserror.ErrAccess
 	}
 	_ = unix.Unlink(path)
 	if st.Size < int64(size) {
-		return nil, ErrInvalidParam
+		return nil, cserror.ErrInvalidParam
 	}
 	mem, err := unix.Mmap(fd, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
-		return nil, ErrNoMemory
+		return nil, cserror.ErrNoMemory
 	}
-	return mem, OK
+	return mem, cserror.OK
 }
 
 func (e *Engine) zcFree(d *cpd, req []byte) Error {
 	if !e.zcUnmap(d, le.Uint64(req[24:])) {
-		return ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
-	return OK
+	return cserror.OK
 }
 
 func (e *Engine) zcUnmap(d *cpd, h uint64) bool {
@@ -135,10 +136,10 @@ func (e *Engine) zcExecute(d *cpd, req []byte) Error {
 	m, ok := d.zc[le.Uint64(req[16:])]
 	if !ok {
 		e.stats.BadRequests++
-		return ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	if !d.joined() {
-		return ErrNotExist
+		return cserror.ErrNotExist
 	}
 	var n uint32
 	var g Guarantee
@@ -146,26 +147,26 @@ func (e *Engine) zcExecute(d *cpd, req []byte) Error {
 		n = le.Uint32(m.mem[ZcHeaderSize+McastLenOff:])
 		g = Guarantee(le.Uint32(m.mem[ZcHeaderSize+GuaranteeOff:]))
 	}) {
-		return ErrLibrary
+		return cserror.ErrLibrary
 	}
 	if n > MaxAtomicMsgSize || uint64(zcPayloadOff)+uint64(n) > uint64(len(m.mem)) {
-		return ErrTooBig
+		return cserror.ErrTooBig
 	}
 	if e.mustQueue(d) {
-		return ErrTryAgain
+		return cserror.ErrTryAgain
 	}
 	if cap(e.zcBuf) < int(n) {
 		e.zcBuf = make([]byte, n)
 	}
 	buf := e.zcBuf[:n]
 	if !faultSafe(func() { copy(buf, m.mem[zcPayloadOff:]) }) {
-		return ErrLibrary
+		return cserror.ErrLibrary
 	}
 	h := putMcastHeader(e.hdr, d.pid)
 	if e.send(g == Safe, fnMcast, h, nameExec(d.group), buf) != nil {
-		return ErrTryAgain
+		return cserror.ErrTryAgain
 	}
-	return OK
+	return cserror.OK
 }
 
 // faultSafe runs f, turning a fault on the client's mapping (SIGBUS after

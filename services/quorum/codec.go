@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/gorosync/gorosync/services"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // Request ids (LIBQB_IPC_SPEC §5.4).
@@ -87,7 +88,7 @@ type Request struct {
 func DecodeRequest(req []byte) (Request, Error) {
 	var r Request
 	if len(req) < ReqHdrSize {
-		return r, ErrInvalidParam
+		return r, cserror.ErrInvalidParam
 	}
 	r.ID = int32(le.Uint32(req))
 	want := ReqHdrSize
@@ -96,10 +97,10 @@ func DecodeRequest(req []byte) (Request, Error) {
 	case ReqTrackStart, ReqModelGetType:
 		want = trackStartReqSize
 	default:
-		return r, ErrInvalidParam
+		return r, cserror.ErrInvalidParam
 	}
 	if len(req) != want {
-		return r, ErrInvalidParam
+		return r, cserror.ErrInvalidParam
 	}
 	switch r.ID {
 	case ReqTrackStart:
@@ -107,7 +108,7 @@ func DecodeRequest(req []byte) (Request, Error) {
 	case ReqModelGetType:
 		r.Model = le.Uint32(req[16:])
 	}
-	return r, OK
+	return r, cserror.OK
 }
 
 // replyShape is the id and size of request id's reply.
@@ -156,7 +157,7 @@ func AppendNotification(b []byte, quorate bool, ringSeq uint64, view []uint32) [
 	start := len(b)
 	b = append(b, make([]byte, notifListOff)...)
 	h := b[start:]
-	PutResHdr(h, ResNotification, notifSize+4*len(view), OK)
+	PutResHdr(h, ResNotification, notifSize+4*len(view), cserror.OK)
 	le.PutUint32(h[24:], b32(quorate))
 	le.PutUint64(h[32:], ringSeq)
 	le.PutUint32(h[40:], uint32(len(view)))
@@ -170,7 +171,7 @@ func AppendV1Quorum(b []byte, quorate bool, ring services.RingID, view []uint32)
 	start := len(b)
 	b = append(b, make([]byte, v1QuorumListOff)...)
 	h := b[start:]
-	PutResHdr(h, ResV1Quorum, v1QuorumSize+4*len(view), OK)
+	PutResHdr(h, ResV1Quorum, v1QuorumSize+4*len(view), cserror.OK)
 	le.PutUint32(h[24:], b32(quorate))
 	le.PutUint32(h[32:], ring.Rep)
 	le.PutUint64(h[40:], ring.Seq)
@@ -186,7 +187,7 @@ func AppendV1NodeList(b []byte, ring services.RingID, members, joined, left []ui
 	start := len(b)
 	b = append(b, make([]byte, v1NodeListArrOff)...)
 	h := b[start:]
-	PutResHdr(h, ResV1NodeList, v1NodeListSize+4*(len(members)+len(joined)+len(left)), OK)
+	PutResHdr(h, ResV1NodeList, v1NodeListSize+4*(len(members)+len(joined)+len(left)), cserror.OK)
 	le.PutUint32(h[24:], ring.Rep)
 	le.PutUint64(h[32:], ring.Seq)
 	le.PutUint32(h[40:], uint32(len(members)))

@@ -14,8 +14,8 @@
 // every sync activation and whenever its verdict changes. Without a
 // provider the node is always quorate and the quorum type is QUORUM_FREE.
 //
-// It also holds Error, corosync's cs_error_t with the names cs_strerror
-// prints, which the votequorum service and the clients share.
+// Its replies carry Error, corosync's cs_error_t (package cserror), as
+// the votequorum service's do.
 //
 // Goroutines: none. Everything runs on the token loop's goroutine (sync
 // hooks, SetQuorum and the IPC handlers alike). Nothing is locked.

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/gorosync/gorosync/services"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // FuzzDecodeRequest: no panic; what decodes has its request's exact size.
@@ -12,7 +13,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add(make([]byte, 16))
 	f.Fuzz(func(t *testing.T, req []byte) {
 		r, e := DecodeRequest(req)
-		if e != OK {
+		if e != cserror.OK {
 			return
 		}
 		if r.ID < 0 || r.ID >= numReqs {

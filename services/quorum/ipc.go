@@ -3,6 +3,7 @@ package quorum
 import (
 	"slices"
 
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm"
 )
 
@@ -60,7 +61,7 @@ func (e *Engine) scratch(n int) []byte {
 func (e *Engine) Request(c *shm.Conn, req []byte) {
 	st := e.state(c)
 	r, err := DecodeRequest(req)
-	if err != OK {
+	if err != cserror.OK {
 		id, size := replyShape(r.ID)
 		if r.ID < 0 || r.ID >= numReqs {
 			id, size = resUnknownReqID, ResHdrSize
@@ -72,7 +73,7 @@ func (e *Engine) Request(c *shm.Conn, req []byte) {
 	}
 	switch r.ID {
 	case ReqGetQuorate:
-		e.respondU32(c, ResGetQuorate, OK, b32(e.quorate))
+		e.respondU32(c, ResGetQuorate, cserror.OK, b32(e.quorate))
 	case ReqTrackStart:
 		e.trackStart(c, st, r.Flags)
 	case ReqTrackStop:
@@ -81,15 +82,15 @@ func (e *Engine) Request(c *shm.Conn, req []byte) {
 		// and would print an error otherwise).
 		st.tracking = false
 		e.untrack(c)
-		e.respondHdr(c, ResTrackStop, OK)
+		e.respondHdr(c, ResTrackStop, cserror.OK)
 	case ReqGetType:
-		e.respondU32(c, ResGetType, OK, e.typ)
+		e.respondU32(c, ResGetType, cserror.OK, e.typ)
 	case ReqModelGetType:
-		res := OK
+		res := cserror.OK
 		if r.Model == ModelV0 || r.Model == ModelV1 {
 			st.model = r.Model
 		} else {
-			res = ErrInvalidParam
+			res = cserror.ErrInvalidParam
 			e.log.Error("quorum_model_type request for an unsupported model", "model", r.Model)
 		}
 		e.respondU32(c, ResModelGetType, res, e.typ)
@@ -118,10 +119,10 @@ func (e *Engine) trackStart(c *shm.Conn, st *connState, flags uint32) {
 		e.notifyNodeList(c, false)
 		e.notifyQuorum(c)
 	}
-	res := OK
+	res := cserror.OK
 	switch {
 	case st.tracking:
-		res = ErrExist
+		res = cserror.ErrExist
 	case flags&trackChangesMask != 0:
 		st.tracking = true
 		e.trackers = append(e.trackers, c)

@@ -1,15 +1,19 @@
 package sam
 
-import "syscall"
+import (
+	"syscall"
+
+	"github.com/gorosync/gorosync/services/cserror"
+)
 
 func (l *lib) warnSignalSet(sig syscall.Signal) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.usable() {
-		return ErrBadHandle
+		return cserror.ErrBadHandle
 	}
 	if sig < 0 || sig > maxSignal {
-		return ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	if l.hasParent() {
 		if err := l.link.call(cmdWarnSignal, le.AppendUint32(nil, uint32(sig))); err != nil {
@@ -27,10 +31,10 @@ func (l *lib) markFailed() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.hasParent() {
-		return ErrBadHandle
+		return cserror.ErrBadHandle
 	}
 	if !l.policy.cmap() {
-		return ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	// The supervisor answers with SIGKILL.
 	return l.link.send(cmdMarkFailed)
@@ -40,7 +44,7 @@ func (l *lib) dataGetSize() (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.usable() {
-		return 0, ErrBadHandle
+		return 0, cserror.ErrBadHandle
 	}
 	return len(l.data), nil
 }
@@ -49,13 +53,13 @@ func (l *lib) dataRestore(buf []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if buf == nil {
-		return 0, ErrInvalidParam
+		return 0, cserror.ErrInvalidParam
 	}
 	if !l.usable() {
-		return 0, ErrBadHandle
+		return 0, cserror.ErrBadHandle
 	}
 	if len(buf) < len(l.data) {
-		return 0, ErrInvalidParam
+		return 0, cserror.ErrInvalidParam
 	}
 	return copy(buf, l.data), nil
 }
@@ -64,10 +68,10 @@ func (l *lib) dataStore(data []byte) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.usable() {
-		return ErrBadHandle
+		return cserror.ErrBadHandle
 	}
 	if len(data) > MaxDataSize {
-		return ErrNoMemory
+		return cserror.ErrNoMemory
 	}
 	if l.hasParent() {
 		if err := l.link.call(cmdDataStore, data); err != nil {
@@ -86,13 +90,13 @@ func (l *lib) hcCallbackRegister(cb func() error) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.st != stInitialized && l.st != stRegistered {
-		return ErrBadHandle
+		return cserror.ErrBadHandle
 	}
 	if l.intervalMs == 0 {
-		return ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	if !l.cbSet && cb == nil {
-		return ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	l.hcCB, l.cbSet = cb, true
 	// Only a child health-checks; the supervisor's copy of the callback

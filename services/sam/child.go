@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorosync/gorosync/services/cserror"
 	"golang.org/x/sys/unix"
 )
 
@@ -74,7 +75,7 @@ func (c *childLink) send(kind uint32, body ...[]byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if _, err := c.cmd.Write(b); err != nil {
-		return ErrLibrary
+		return cserror.ErrLibrary
 	}
 	return nil
 }
@@ -89,11 +90,11 @@ func (c *childLink) call(kind uint32, body ...[]byte) error {
 	}
 	f, err := readFrame(c.msg, false)
 	if err != nil || f.kind != msgReply {
-		return ErrLibrary
+		return cserror.ErrLibrary
 	}
 	e, err := decodeReply(f.body)
 	if err != nil {
-		return ErrLibrary
+		return cserror.ErrLibrary
 	}
 	return fromCode(e)
 }

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // fakeParent is the supervisor's side of a child's pipes, in-process.
@@ -85,7 +87,7 @@ func (p *fakeParent) none(d time.Duration) {
 func registered(t *testing.T, p Policy, intervalMs int, h hello) (*lib, *fakeParent) {
 	t.Helper()
 	l, fp := newChild(t)
-	wantErr(t, "init", l.initialize(intervalMs, p, Options{}), csOK)
+	wantErr(t, "init", l.initialize(intervalMs, p, Options{}), cserror.OK)
 	fp.write(h.frame())
 	id, err := l.register()
 	if err != nil || id != h.instance {
@@ -97,8 +99,8 @@ func registered(t *testing.T, p Policy, intervalMs int, h hello) (*lib, *fakePar
 func TestChildRegisterAdoptsParentState(t *testing.T) {
 	l, p := newChild(t)
 	// The instance's own arguments and data lose to the supervisor's.
-	wantErr(t, "init", l.initialize(5, PolicyQuit, Options{}), csOK)
-	wantErr(t, "local store", l.dataStore([]byte("mine")), csOK)
+	wantErr(t, "init", l.initialize(5, PolicyQuit, Options{}), cserror.OK)
+	wantErr(t, "local store", l.dataStore([]byte("mine")), cserror.OK)
 	p.write(hello{instance: 7, warnSig: int32(syscall.SIGUSR1), policy: PolicyRestart | PolicyCMAP,
 		intervalMs: 300, data: []byte("kept")}.frame())
 	id, err := l.register()
@@ -109,22 +111,22 @@ func TestChildRegisterAdoptsParentState(t *testing.T) {
 		t.Errorf("adopted warn %v policy %#x interval %d data %q", l.warnSig, l.policy, l.intervalMs, l.data)
 	}
 	_, err = l.register()
-	wantErr(t, "register twice", err, ErrBadHandle)
+	wantErr(t, "register twice", err, cserror.ErrBadHandle)
 	p.none(20 * time.Millisecond) // Register sends nothing
 }
 
 func TestChildRegisterWithoutHello(t *testing.T) {
 	l, fp := newChild(t)
-	wantErr(t, "init", l.initialize(100, PolicyQuit, Options{}), csOK)
+	wantErr(t, "init", l.initialize(100, PolicyQuit, Options{}), cserror.OK)
 	fp.msgW.Close() // the supervisor is gone
 	_, err := l.register()
-	wantErr(t, "register", err, ErrLibrary)
+	wantErr(t, "register", err, cserror.ErrLibrary)
 }
 
 func TestChildStartStopHeartbeat(t *testing.T) {
 	l, p := registered(t, PolicyRestart, 100, hello{instance: 1, policy: PolicyRestart, intervalMs: 100, warnSig: 15})
-	wantErr(t, "hc before start", l.hcSend(), ErrBadHandle)
-	wantErr(t, "stop before start", l.stop(), ErrBadHandle)
+	wantErr(t, "hc before start", l.hcSend(), cserror.ErrBadHandle)
+	wantErr(t, "stop before start", l.stop(), cserror.ErrBadHandle)
 	done := make(chan error, 1)
 	go func() { done <- l.start() }()
 	if f := p.next(); f.kind != cmdStart {
@@ -135,29 +137,29 @@ func TestChildStartStopHeartbeat(t *testing.T) {
 		t.Fatalf("Start returned %v before the supervisor's reply", err)
 	case <-time.After(50 * time.Millisecond):
 	}
-	p.write(replyFrame(csOK))
+	p.write(replyFrame(cserror.OK))
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, "start twice", l.start(), ErrBadHandle)
-	wantErr(t, "hc", l.hcSend(), csOK)
+	wantErr(t, "start twice", l.start(), cserror.ErrBadHandle)
+	wantErr(t, "hc", l.hcSend(), cserror.OK)
 	if f := p.next(); f.kind != cmdHB {
 		t.Fatalf("frame %+v, want HB", f)
 	}
-	wantErr(t, "stop", l.stop(), csOK)
+	wantErr(t, "stop", l.stop(), cserror.OK)
 	if f := p.next(); f.kind != cmdStop {
 		t.Fatalf("frame %+v, want STOP", f)
 	}
-	wantErr(t, "hc after stop", l.hcSend(), ErrBadHandle)
+	wantErr(t, "hc after stop", l.hcSend(), cserror.ErrBadHandle)
 }
 
 func TestChildStartRefused(t *testing.T) {
 	l, p := registered(t, PolicyQuorumQuit, 100, hello{instance: 1, policy: PolicyQuorumQuit, intervalMs: 100})
 	go func() {
 		p.next()
-		p.write(replyFrame(ErrLibrary))
+		p.write(replyFrame(cserror.ErrLibrary))
 	}()
-	wantErr(t, "start", l.start(), ErrLibrary)
+	wantErr(t, "start", l.start(), cserror.ErrLibrary)
 	if l.st != stRegistered {
 		t.Errorf("state %v after a refused start", l.st)
 	}
@@ -168,15 +170,15 @@ func TestChildDataAndSignalReachParent(t *testing.T) {
 	go func() {
 		for range 2 {
 			p.next()
-			p.write(replyFrame(csOK))
+			p.write(replyFrame(cserror.OK))
 		}
 	}()
-	wantErr(t, "store", l.dataStore([]byte("abc")), csOK)
-	wantErr(t, "warn", l.warnSignalSet(syscall.SIGUSR2), csOK)
+	wantErr(t, "store", l.dataStore([]byte("abc")), cserror.OK)
+	wantErr(t, "warn", l.warnSignalSet(syscall.SIGUSR2), cserror.OK)
 	if n, _ := l.dataGetSize(); n != 3 || l.warnSig != syscall.SIGUSR2 {
 		t.Errorf("size %d warn %v", n, l.warnSig)
 	}
-	wantErr(t, "mark_failed", l.markFailed(), csOK)
+	wantErr(t, "mark_failed", l.markFailed(), cserror.OK)
 	if f := p.next(); f.kind != cmdMarkFailed {
 		t.Fatalf("frame %+v", f)
 	}
@@ -188,44 +190,44 @@ func TestChildDataFrames(t *testing.T) {
 	go func() {
 		for range 2 {
 			got <- p.next()
-			p.write(replyFrame(csOK))
+			p.write(replyFrame(cserror.OK))
 		}
 	}()
-	wantErr(t, "store", l.dataStore([]byte("xyz")), csOK)
-	wantErr(t, "warn", l.warnSignalSet(syscall.SIGHUP), csOK)
+	wantErr(t, "store", l.dataStore([]byte("xyz")), cserror.OK)
+	wantErr(t, "warn", l.warnSignalSet(syscall.SIGHUP), cserror.OK)
 	if f := <-got; f.kind != cmdDataStore || string(f.body) != "xyz" {
 		t.Errorf("data frame %+v", f)
 	}
 	if f := <-got; f.kind != cmdWarnSignal || le.Uint32(f.body) != uint32(syscall.SIGHUP) {
 		t.Errorf("signal frame %+v", f)
 	}
-	wantErr(t, "mark_failed without CMAP", l.markFailed(), ErrInvalidParam)
+	wantErr(t, "mark_failed without CMAP", l.markFailed(), cserror.ErrInvalidParam)
 }
 
 func TestChildParentGone(t *testing.T) {
 	l, p := registered(t, PolicyRestart, 100, hello{instance: 1, policy: PolicyRestart, intervalMs: 100})
 	go func() {
 		p.next()
-		p.write(replyFrame(csOK))
+		p.write(replyFrame(cserror.OK))
 	}()
-	wantErr(t, "start", l.start(), csOK)
+	wantErr(t, "start", l.start(), cserror.OK)
 	p.cmdR.Close()
-	wantErr(t, "hc to a dead supervisor", l.hcSend(), ErrLibrary)
+	wantErr(t, "hc to a dead supervisor", l.hcSend(), cserror.ErrLibrary)
 }
 
 func TestChildFinalizeStops(t *testing.T) {
 	l, p := registered(t, PolicyRestart, 100, hello{instance: 1, policy: PolicyRestart, intervalMs: 100})
 	go func() {
 		p.next()
-		p.write(replyFrame(csOK))
+		p.write(replyFrame(cserror.OK))
 	}()
-	wantErr(t, "start", l.start(), csOK)
-	wantErr(t, "finalize", l.finalize(), csOK)
+	wantErr(t, "start", l.start(), cserror.OK)
+	wantErr(t, "finalize", l.finalize(), cserror.OK)
 	if f := p.next(); f.kind != cmdStop {
 		t.Fatalf("frame %+v, want STOP", f)
 	}
-	wantErr(t, "hc after finalize", l.hcSend(), ErrBadHandle)
-	wantErr(t, "start after finalize", l.start(), ErrBadHandle)
+	wantErr(t, "hc after finalize", l.hcSend(), cserror.ErrBadHandle)
+	wantErr(t, "start after finalize", l.start(), cserror.ErrBadHandle)
 }
 
 // startOK runs l.start with the fake parent's OK reply.
@@ -233,15 +235,15 @@ func startOK(t *testing.T, l *lib, p *fakeParent) {
 	t.Helper()
 	go func() {
 		p.next()
-		p.write(replyFrame(csOK))
+		p.write(replyFrame(cserror.OK))
 	}()
-	wantErr(t, "start", l.start(), csOK)
+	wantErr(t, "start", l.start(), cserror.OK)
 }
 
 // stopCount stops l and counts the heartbeats that came before STOP.
 func stopCount(t *testing.T, l *lib, p *fakeParent) int {
 	t.Helper()
-	wantErr(t, "stop", l.stop(), csOK)
+	wantErr(t, "stop", l.stop(), cserror.OK)
 	n := 0
 	for f := p.next(); f.kind != cmdStop; f = p.next() {
 		if f.kind != cmdHB {
@@ -266,11 +268,11 @@ func TestChildCallbackLoop(t *testing.T) {
 			return errors.New("sick")
 		}
 		return nil
-	}), csOK)
+	}), cserror.OK)
 	p.none(ivl * time.Millisecond) // nothing before Start
 
 	startOK(t, l, p)
-	wantErr(t, "register cb while started", l.hcCallbackRegister(nil), ErrBadHandle)
+	wantErr(t, "register cb while started", l.hcCallbackRegister(nil), cserror.ErrBadHandle)
 	time.Sleep(5 * ivl * time.Millisecond / 2)
 	hb := stopCount(t, l, p)
 	n := int(calls.Load())
@@ -294,10 +296,10 @@ func TestChildCallbackLoop(t *testing.T) {
 	if f := p.next(); f.kind != cmdHB {
 		t.Fatalf("frame %+v, want HB after a new Start", f)
 	}
-	wantErr(t, "callback nil: back to HCSend", l.hcCallbackRegister(nil), ErrBadHandle) // still started
+	wantErr(t, "callback nil: back to HCSend", l.hcCallbackRegister(nil), cserror.ErrBadHandle) // still started
 	stopCount(t, l, p)
-	wantErr(t, "callback nil", l.hcCallbackRegister(nil), csOK)
+	wantErr(t, "callback nil", l.hcCallbackRegister(nil), cserror.OK)
 	startOK(t, l, p)
 	p.none(ivl * time.Millisecond)
-	wantErr(t, "finalize", l.finalize(), csOK)
+	wantErr(t, "finalize", l.finalize(), cserror.OK)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // These tests serve cmap and quorum in this process under private names
@@ -112,7 +113,7 @@ func TestCmapMarkFailed(t *testing.T) {
 func TestProcessMarkFailedNeedsCmap(t *testing.T) {
 	a := startApp(t, "-policy", pol(PolicyRestart), "-interval", "5000", "-modes", "markfailed")
 	e := a.await(t, 1, "markfailed ", waitLong)
-	if e.what != "markfailed "+ErrInvalidParam.Error() {
+	if e.what != "markfailed "+cserror.ErrInvalidParam.Error() {
 		t.Errorf("%q, want CS_ERR_INVALID_PARAM", e.what)
 	}
 	time.Sleep(100 * time.Millisecond)
@@ -168,7 +169,7 @@ func TestQuorumPolicyWithoutService(t *testing.T) {
 	if code := a.exit(t, waitLong); code != 90 {
 		t.Fatalf("exit %d, want samapp's init-error 90; log:\n%s", code, a.text())
 	}
-	if e := a.await(t, 0, "init-error", 0); e.what != "init-error "+ErrLibrary.Error() {
+	if e := a.await(t, 0, "init-error", 0); e.what != "init-error "+cserror.ErrLibrary.Error() {
 		t.Errorf("%q, want CS_ERR_LIBRARY", e.what)
 	}
 }

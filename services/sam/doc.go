@@ -8,13 +8,17 @@
 // there is no sam service in the daemon.
 //
 // It owns: the library states (NOT_INITIALIZED → INITIALIZED →
-// REGISTERED ⇄ STARTED → FINALIZED, ErrBadHandle in the wrong one), the
-// supervisor's decisions (watch: warn signal, then SIGKILL one interval
-// later; restart counter; data and warn signal kept across instances;
-// mark-failed), the pipe protocol between supervisor and instance (our
-// own layout, length-checked), event-driven health checks, and the cmap
-// and quorum conversations (through services/cmap/cmapclient and
-// services/quorum/quorumclient).
+// REGISTERED ⇄ STARTED → FINALIZED, cserror.ErrBadHandle in the wrong
+// one), the supervisor's decisions (watch: warn signal, then SIGKILL one
+// interval later; restart counter; data and warn signal kept across
+// instances; mark-failed), the pipe protocol between supervisor and
+// instance (our own layout, length-checked), event-driven health checks,
+// and the cmap and quorum conversations (through
+// services/cmap/cmapclient and services/quorum/quorumclient).
+//
+// Errors are cs_error_t values (Error, package cserror's type): the
+// ErrBadHandle, ErrInvalidParam, … that the functions' comments name are
+// cserror's constants.
 //
 // # Process model: how this differs from libsam's fork
 //

@@ -3,6 +3,8 @@ package sam
 import (
 	"bytes"
 	"testing"
+
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // FuzzReadCommand feeds arbitrary bytes to the supervisor's reader of the
@@ -36,7 +38,7 @@ func FuzzReadCommand(f *testing.F) {
 // valid policy. Seeds: testdata/fuzz/FuzzReadParentMsg.
 func FuzzReadParentMsg(f *testing.F) {
 	f.Add(hello{instance: 1, warnSig: 15, policy: PolicyRestart, intervalMs: 100, data: []byte("x")}.frame())
-	f.Add(replyFrame(csOK))
+	f.Add(replyFrame(cserror.OK))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r := bytes.NewReader(b)
 		for range 64 {

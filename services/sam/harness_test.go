@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/services/quorum"
 	"github.com/gorosync/gorosync/shm"
-	"golang.org/x/sys/unix"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 // appBin is testdata/samapp, built once by TestMain.
@@ -194,27 +193,18 @@ func (a *app) instances() int {
 // svc serves cmap and quorum under private names in this process, on
 // one poll goroutine that owns them (as the token loop does).
 type svc struct {
-	srv         *shm.Server
-	store       *cmap.Store
-	q           *quorum.Engine
-	cmapName    string
-	quorumName  string
-	fns         chan func()
-	stop, ended chan struct{}
+	*shmtest.Server
+	store      *cmap.Store
+	q          *quorum.Engine
+	cmapName   string
+	quorumName string
 }
-
-var svcNames atomic.Uint64
 
 // startSvc starts the services; quorate: whether quorum starts quorate
 // (false: a votequorum provider that has not reported yet).
 func startSvc(t *testing.T, quorate bool) *svc {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (the shm server chowns per-connection files)")
-	}
-	n := svcNames.Add(1)
-	s := &svc{store: cmap.NewStore(), fns: make(chan func()), stop: make(chan struct{}), ended: make(chan struct{}),
-		cmapName: fmt.Sprintf("gssamc-%d-%d", os.Getpid(), n), quorumName: fmt.Sprintf("gssamq-%d-%d", os.Getpid(), n)}
+	s := &svc{store: cmap.NewStore(), cmapName: shmtest.Name("gssamc"), quorumName: shmtest.Name("gssamq")}
 	provider := ""
 	if !quorate {
 		provider = quorum.ProviderVotequorum
@@ -224,67 +214,22 @@ func startSvc(t *testing.T, quorate bool) *svc {
 		t.Fatal(err)
 	}
 	s.q = q
-	s.srv, err = shm.New(shm.Config{Services: []shm.Service{
+	s.Server = shmtest.Start(t, shm.Config{Services: []shm.Service{
 		{Name: s.cmapName, Handler: cmap.NewService(s.store)},
 		{Name: s.quorumName, Handler: q},
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go s.loop()
-	t.Cleanup(func() {
-		close(s.stop)
-		<-s.ended
-		_ = s.srv.Close()
-		waitNoShm(t, 5*time.Second)
-	})
 	return s
-}
-
-func (s *svc) loop() {
-	defer close(s.ended)
-	fds := []unix.PollFd{{Fd: int32(s.srv.Fd()), Events: unix.POLLIN}}
-	ts := unix.NsecToTimespec(int64(time.Millisecond))
-	for {
-		select {
-		case <-s.stop:
-			return
-		case f := <-s.fns:
-			f()
-			continue
-		default:
-		}
-		if s.srv.Poll() > 0 {
-			continue
-		}
-		_, _ = unix.Ppoll(fds, &ts, nil)
-	}
-}
-
-// do runs f on the poll goroutine and waits for it (bounded).
-func (s *svc) do(t *testing.T, f func()) {
-	t.Helper()
-	ch := make(chan struct{})
-	select {
-	case s.fns <- func() { f(); close(ch) }:
-	case <-time.After(5 * time.Second):
-		t.Fatal("poll loop stuck")
-	}
-	<-ch
 }
 
 // setQuorate is the provider's report.
 func (s *svc) setQuorate(t *testing.T, quorate bool) {
-	s.do(t, func() { s.q.SetQuorum([]uint32{1}, quorate, services.RingID{Rep: 1, Seq: 4}) })
+	s.Do(t, func() { s.q.SetQuorum([]uint32{1}, quorate, services.RingID{Rep: 1, Seq: 4}) })
 }
 
 // keys is the resources.process.* keys as key → value text.
 func (s *svc) keys(t *testing.T) map[string]cmap.Value {
 	m := map[string]cmap.Value{}
-	s.do(t, func() {
+	s.Do(t, func() {
 		for _, k := range s.store.Keys("resources.process.") {
 			v, _ := s.store.Get(k)
 			m[k] = v
@@ -304,27 +249,6 @@ func (s *svc) awaitKey(t *testing.T, key string, ok func(v cmap.Value, present b
 		}
 		if time.Now().After(end) {
 			t.Fatalf("%s: still %v (present %v) after %v", key, v, present, d)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// waitNoShm waits for this process's /dev/shm/qb-<pid>-* directories to
-// go, removes leftovers and fails if there were any.
-func waitNoShm(t testing.TB, d time.Duration) {
-	pat := fmt.Sprintf("/dev/shm/qb-%d-*", os.Getpid())
-	end := time.Now().Add(d)
-	for {
-		left, _ := filepath.Glob(pat)
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(end) {
-			for _, l := range left {
-				os.RemoveAll(l)
-			}
-			t.Errorf("left in /dev/shm: %v", left)
-			return
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"sync"
 	"syscall"
+
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // state is the library state of TOTEM_SPEC §11.2.
@@ -76,10 +78,10 @@ func (l *lib) initialize(intervalMs int, p Policy, o Options) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.st != stNotInitialized {
-		return ErrBadHandle
+		return cserror.ErrBadHandle
 	}
 	if !p.valid() || intervalMs < 0 || intervalMs > maxIntervalMs {
-		return ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -104,7 +106,7 @@ func (l *lib) register() (uint32, error) {
 	l.mu.Lock()
 	if l.st != stInitialized || l.supervising {
 		l.mu.Unlock()
-		return 0, ErrBadHandle
+		return 0, cserror.ErrBadHandle
 	}
 	if l.link != nil {
 		defer l.mu.Unlock()
@@ -118,14 +120,14 @@ func (l *lib) register() (uint32, error) {
 		return 0, err
 	}
 	osExit(code)
-	return 0, ErrLibrary // not reached but with a stubbed osExit
+	return 0, cserror.ErrLibrary // not reached but with a stubbed osExit
 }
 
 // adopt takes what the supervisor sends a new child (l.mu held).
 func (l *lib) adopt() (uint32, error) {
 	h, err := l.link.hello()
 	if err != nil {
-		return 0, ErrLibrary
+		return 0, cserror.ErrLibrary
 	}
 	l.instance, l.warnSig = h.instance, syscall.Signal(h.warnSig)
 	l.policy, l.intervalMs = h.policy, int(h.intervalMs)
@@ -138,7 +140,7 @@ func (l *lib) start() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.st != stRegistered {
-		return ErrBadHandle
+		return cserror.ErrBadHandle
 	}
 	// With a quorum policy the reply waits until the node is quorate.
 	if err := l.link.call(cmdStart); err != nil {
@@ -159,7 +161,7 @@ func (l *lib) stop() error {
 
 func (l *lib) stopLocked() error {
 	if l.st != stStarted {
-		return ErrBadHandle
+		return cserror.ErrBadHandle
 	}
 	if err := l.link.send(cmdStop); err != nil {
 		return err
@@ -175,7 +177,7 @@ func (l *lib) hcSend() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.st != stStarted {
-		return ErrBadHandle
+		return cserror.ErrBadHandle
 	}
 	return l.link.send(cmdHB)
 }
@@ -184,7 +186,7 @@ func (l *lib) finalize() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.usable() {
-		return ErrBadHandle
+		return cserror.ErrBadHandle
 	}
 	if l.st == stStarted {
 		_ = l.stopLocked()

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"testing"
+
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 func TestFrameRoundTrip(t *testing.T) {
@@ -71,7 +73,7 @@ func TestHelloRoundTrip(t *testing.T) {
 	if _, err := decodeHello(make([]byte, 3)); err == nil {
 		t.Error("short hello accepted")
 	}
-	if e, err := decodeReply(le.AppendUint32(nil, uint32(ErrBusy))); e != ErrBusy || err != nil {
+	if e, err := decodeReply(le.AppendUint32(nil, uint32(cserror.ErrBusy))); e != cserror.ErrBusy || err != nil {
 		t.Errorf("reply %v %v", e, err)
 	}
 	if _, err := decodeReply(nil); err == nil {

@@ -7,6 +7,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // osExit ends the supervisor; a variable so that tests could stub it.
@@ -58,7 +60,7 @@ func (s *supervisor) run() (int, error) {
 		if err != nil {
 			s.log.Error("sam: cannot start an instance", "err", err)
 			s.end(false)
-			return 0, ErrLibrary
+			return 0, cserror.ErrLibrary
 		}
 		act := s.watchChild(c)
 		status := c.wait()

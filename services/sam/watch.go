@@ -3,6 +3,8 @@ package sam
 import (
 	"syscall"
 	"time"
+
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // action is what the supervisor does once it stops watching a child
@@ -99,10 +101,10 @@ func (w *watch) command(f frame) {
 		if len(f.body) == 0 {
 			w.data = nil
 		}
-		w.fx.reply(csOK)
+		w.fx.reply(cserror.OK)
 	case cmdWarnSignal:
 		w.warnSig = syscall.Signal(int32(le.Uint32(f.body)))
-		w.fx.reply(csOK)
+		w.fx.reply(cserror.OK)
 	case cmdMarkFailed:
 		w.markFailed()
 	}
@@ -111,9 +113,9 @@ func (w *watch) command(f frame) {
 func (w *watch) start() {
 	switch {
 	case w.started:
-		w.fx.reply(csOK)
+		w.fx.reply(cserror.OK)
 	case w.policy.quorum() && w.quorumBroken:
-		w.fx.reply(ErrLibrary)
+		w.fx.reply(cserror.ErrLibrary)
 	case w.policy.quorum() && !w.quorate:
 		w.waiting = true
 		w.fx.setState(stateWaiting)
@@ -127,7 +129,7 @@ func (w *watch) begin() {
 	w.waiting, w.started = false, true
 	w.fx.setState(stateRunning)
 	w.fx.touch()
-	w.fx.reply(csOK)
+	w.fx.reply(cserror.OK)
 }
 
 // markFailed: state "failed", policy QUIT from now on, SIGKILL without a

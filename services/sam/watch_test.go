@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // fx records the watch's effects as words.
@@ -179,7 +181,7 @@ func TestWatchQuorum(t *testing.T) {
 func TestWatchQuorumConnectionLost(t *testing.T) {
 	w, f := newWatch(PolicyQuorumQuit, 100)
 	w.step(ms(0), cmd(cmdStart)(w))
-	w.step(ms(1), func() { w.quorumFailed(ErrLibrary) })
+	w.step(ms(1), func() { w.quorumFailed(cserror.ErrLibrary) })
 	if got := f.take(); !slices.Equal(strings.Split(got, "; "), []string{
 		"state waiting for quorum", "state stopped", "reply CS_ERR_LIBRARY"}) {
 		t.Fatalf("%q", got)

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/gorosync/gorosync/services"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/quorum"
 )
 
@@ -126,11 +127,11 @@ func reqName(b []byte) (string, bool) {
 func DecodeRequest(req []byte) (Request, quorum.Error) {
 	var r Request
 	if len(req) < ReqHdrSize {
-		return r, quorum.ErrInvalidParam
+		return r, cserror.ErrInvalidParam
 	}
 	r.ID = int32(le.Uint32(req))
 	if n := reqSize(r.ID); n == 0 || len(req) != n {
-		return r, quorum.ErrInvalidParam
+		return r, cserror.ErrInvalidParam
 	}
 	ok := true
 	switch r.ID {
@@ -158,9 +159,9 @@ func DecodeRequest(req []byte) (Request, quorum.Error) {
 		r.Value = le.Uint32(req[272:])
 	}
 	if !ok {
-		return r, quorum.ErrInvalidParam
+		return r, cserror.ErrInvalidParam
 	}
-	return r, quorum.OK
+	return r, cserror.OK
 }
 
 // Info is GETINFO's answer (struct votequorum_info).
@@ -210,7 +211,7 @@ func AppendQuorumEvent(b []byte, quorate bool, context uint64, nodes []NodeStatu
 	start := len(b)
 	b = append(b, make([]byte, quorumEvSize)...)
 	h := b[start:]
-	quorum.PutResHdr(h, ResQuorumNotification, quorumEvSize+8*len(nodes), quorum.OK)
+	quorum.PutResHdr(h, ResQuorumNotification, quorumEvSize+8*len(nodes), cserror.OK)
 	le.PutUint32(h[24:], uint32(b8(quorate)))
 	le.PutUint64(h[32:], context)
 	le.PutUint32(h[40:], uint32(len(nodes)))
@@ -226,7 +227,7 @@ func AppendNodeListEvent(b []byte, context uint64, ring services.RingID, members
 	start := len(b)
 	b = append(b, make([]byte, nodeListEvSize)...)
 	h := b[start:]
-	quorum.PutResHdr(h, ResNodeListNotification, nodeListEvSize+4*len(members), quorum.OK)
+	quorum.PutResHdr(h, ResNodeListNotification, nodeListEvSize+4*len(members), cserror.OK)
 	le.PutUint64(h[24:], context)
 	le.PutUint32(h[32:], ring.Rep)
 	le.PutUint64(h[40:], ring.Seq)
@@ -242,7 +243,7 @@ func AppendExpectedEvent(b []byte, context uint64, expected uint32) []byte {
 	start := len(b)
 	b = append(b, make([]byte, expectedEvSize)...)
 	h := b[start:]
-	quorum.PutResHdr(h, ResExpectedVotesNotification, expectedEvSize, quorum.OK)
+	quorum.PutResHdr(h, ResExpectedVotesNotification, expectedEvSize, cserror.OK)
 	le.PutUint64(h[24:], context)
 	le.PutUint32(h[32:], expected)
 	return b

@@ -5,7 +5,7 @@ import (
 
 	"github.com/gorosync/gorosync/services"
 	"github.com/gorosync/gorosync/services/cmap"
-	"github.com/gorosync/gorosync/services/quorum"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // FuzzDecodeRequest: no panic; what decodes has its request's exact size
@@ -14,7 +14,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add(make([]byte, 24))
 	f.Fuzz(func(t *testing.T, req []byte) {
 		r, e := DecodeRequest(req)
-		if e != quorum.OK {
+		if e != cserror.OK {
 			return
 		}
 		if n := reqSize(r.ID); n == 0 || len(req) != n {
@@ -71,7 +71,7 @@ func FuzzDeliver(f *testing.F) {
 		if e.find(1) != e.us || e.us.id != 1 {
 			t.Fatal("our node was replaced")
 		}
-		if _, res := e.GetInfo(0); res != quorum.OK {
+		if _, res := e.GetInfo(0); res != cserror.OK {
 			t.Fatalf("getinfo: %v", res)
 		}
 	})

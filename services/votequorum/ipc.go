@@ -3,6 +3,7 @@ package votequorum
 import (
 	"slices"
 
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/quorum"
 	"github.com/gorosync/gorosync/shm"
 )
@@ -50,7 +51,7 @@ func (e *Engine) Trackers() int { return len(e.trackers) }
 func (e *Engine) Request(c *shm.Conn, req []byte) {
 	st := e.state(c)
 	r, res := DecodeRequest(req)
-	if res != quorum.OK {
+	if res != cserror.OK {
 		if r.ID == ReqGetInfo {
 			b := e.scratch(GetInfoResSize)
 			PutGetInfo(b, res, Info{})
@@ -74,11 +75,11 @@ func (e *Engine) Request(c *shm.Conn, req []byte) {
 	case ReqTrackStart:
 		res = e.trackStart(c, st, r)
 	case ReqTrackStop:
-		res = quorum.ErrNotExist
+		res = cserror.ErrNotExist
 		if st.tracking {
 			st.tracking = false
 			e.trackers = slices.DeleteFunc(e.trackers, func(t *shm.Conn) bool { return t == c })
-			res = quorum.OK
+			res = cserror.OK
 		}
 	case ReqQdeviceRegister:
 		var now bool
@@ -105,7 +106,7 @@ func (e *Engine) respondStatus(c *shm.Conn, res quorum.Error) {
 	_ = c.Respond(b)
 }
 
-// GetInfo answers GETINFO for nodeid (0: this node); quorum.ErrNotExist
+// GetInfo answers GETINFO for nodeid (0: this node); cserror.ErrNotExist
 // for a node votequorum does not know.
 func (e *Engine) GetInfo(nodeid uint32) (Info, quorum.Error) {
 	if nodeid == qdeviceNodeID {
@@ -113,7 +114,7 @@ func (e *Engine) GetInfo(nodeid uint32) (Info, quorum.Error) {
 	}
 	n := e.find(nodeid)
 	if n == nil {
-		return Info{}, quorum.ErrNotExist
+		return Info{}, cserror.ErrNotExist
 	}
 	var highest, total uint32
 	for _, m := range e.nodes {
@@ -142,7 +143,7 @@ func (e *Engine) GetInfo(nodeid uint32) (Info, quorum.Error) {
 			in.Flags |= f.flag
 		}
 	}
-	return in, quorum.OK
+	return in, cserror.OK
 }
 
 // SetExpected is SETEXPECTED: refused (CS_ERR_INVALID_PARAM) below the
@@ -155,13 +156,13 @@ func (e *Engine) SetExpected(expected uint32) quorum.Error {
 	q, total := e.calculate(true, expected)
 	e.allowDownscale = saved
 	if expected < total || (e.quorate && q > total) {
-		return quorum.ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	e.setMembersExpected(expected)
 	if !e.sendReconfigure(reconfExpectedVotes, e.us.id, expected) {
-		return quorum.ErrNoResources
+		return cserror.ErrNoResources
 	}
-	return quorum.OK
+	return cserror.OK
 }
 
 // SetVotes is SETVOTES: CS_ERR_NAME_NOT_FOUND for an unknown node;
@@ -170,19 +171,19 @@ func (e *Engine) SetExpected(expected uint32) quorum.Error {
 func (e *Engine) SetVotes(nodeid, votes uint32) quorum.Error {
 	n := e.find(nodeid)
 	if n == nil {
-		return quorum.ErrNameNotFound
+		return cserror.ErrNameNotFound
 	}
 	saved := n.votes
 	n.votes = votes
 	q, total := e.calculate(true, 0)
 	if q < total/2 || q > total {
 		n.votes = saved
-		return quorum.ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	if !e.sendReconfigure(reconfNodeVotes, nodeid, votes) {
-		return quorum.ErrNoResources
+		return cserror.ErrNoResources
 	}
-	return quorum.OK
+	return cserror.OK
 }
 
 // trackStart: CURRENT or CHANGES first queue a nodelist and a quorum
@@ -194,13 +195,13 @@ func (e *Engine) trackStart(c *shm.Conn, st *connState, r Request) quorum.Error 
 		e.notifyQuorum(c, r.Context)
 	}
 	if st.tracking {
-		return quorum.ErrExist
+		return cserror.ErrExist
 	}
 	if r.Flags&(TrackChanges|TrackChangesOnly) != 0 {
 		st.tracking, st.context, st.flags = true, r.Context, r.Flags
 		e.trackers = append(e.trackers, c)
 	}
-	return quorum.OK
+	return cserror.OK
 }
 
 // sendEvent sends ev to c, or to every tracker with the tracker's context at

@@ -1,6 +1,9 @@
 package votequorum
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // Node states (VOTEQUORUM_NODESTATE_*), as GETINFO and the quorum
 // notification report them.
@@ -46,7 +49,7 @@ func (e *Engine) find(id uint32) *node {
 	case qdeviceNodeID:
 		return &e.qdev
 	}
-	i, ok := slices.BinarySearchFunc(e.nodes, id, func(n *node, id uint32) int { return cmpU32(n.id, id) })
+	i, ok := slices.BinarySearchFunc(e.nodes, id, func(n *node, id uint32) int { return cmp.Compare(n.id, id) })
 	if !ok {
 		return nil
 	}
@@ -65,19 +68,9 @@ func (e *Engine) add(id uint32) *node {
 		e.nodes = slices.Delete(e.nodes, i, i+1)
 	}
 	n := &node{id: id}
-	i, _ := slices.BinarySearchFunc(e.nodes, id, func(n *node, id uint32) int { return cmpU32(n.id, id) })
+	i, _ := slices.BinarySearchFunc(e.nodes, id, func(n *node, id uint32) int { return cmp.Compare(n.id, id) })
 	e.nodes = slices.Insert(e.nodes, i, n)
 	return n
-}
-
-func cmpU32(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // totals counts the MEMBER nodes and their votes, plus the qdevice when

@@ -2,6 +2,7 @@ package votequorum
 
 import (
 	"github.com/gorosync/gorosync/services"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/quorum"
 	"github.com/gorosync/gorosync/shm"
 )
@@ -21,25 +22,25 @@ type qdeviceState struct {
 func (e *Engine) qdevRegister(c *shm.Conn, name string) (quorum.Error, bool) {
 	if !e.qd.canOperate {
 		e.log.Info("Registration of quorum device is disabled by incorrect corosync.conf. See logs for more information")
-		return quorum.ErrAccess, true
+		return cserror.ErrAccess, true
 	}
 	if e.us.flags&flagQdevRegistered != 0 {
 		if name == e.qd.name {
-			return quorum.OK, true
+			return cserror.OK, true
 		}
 		e.warn("A new qdevice with different name (new: " + name + " old: " + e.qd.name + ") is trying to re-register!")
-		return quorum.ErrExist, true
+		return cserror.ErrExist, true
 	}
 	if e.qd.regConn != nil {
 		e.warn("Registration request already in progress")
-		return quorum.ErrTryAgain, true
+		return cserror.ErrTryAgain, true
 	}
 	if !e.sendQdevReg(qdevRegister, name) {
 		e.warn("Unable to send qdevice registration request to cluster")
-		return quorum.ErrTryAgain, true
+		return cserror.ErrTryAgain, true
 	}
 	e.qd.regConn = c
-	return quorum.OK, false // answered when the message comes back
+	return cserror.OK, false // answered when the message comes back
 }
 
 // onQdevReg: a QDEVICE_REG in the agreed order. Another node's
@@ -67,14 +68,14 @@ func (e *Engine) onQdevReg(from, op uint32, name string) {
 		if e.qd.name == "" {
 			e.qd.name = name
 		}
-		res := quorum.OK
+		res := cserror.OK
 		if name == e.qd.name {
 			e.us.flags |= flagQdevRegistered
 			e.sendNodeinfo(qdeviceNodeID)
 			e.sendNodeinfo(e.us.id)
 		} else {
 			e.warn("A new qdevice with different name (new: " + name + " old: " + e.qd.name + ") is trying to register!")
-			res = quorum.ErrExist
+			res = cserror.ErrExist
 		}
 		e.respondStatus(c, res)
 	case qdevUnregister:
@@ -98,46 +99,46 @@ func (e *Engine) onQdevReconfigure(from uint32, oldName, newName string) {
 // qdevUnregister: QDEVICE_UNREGISTER.
 func (e *Engine) qdevUnregister(name string) quorum.Error {
 	if e.us.flags&flagQdevRegistered == 0 {
-		return quorum.ErrNotExist
+		return cserror.ErrNotExist
 	}
 	if name != e.qd.name {
-		return quorum.ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	e.qdevTimer.stop()
 	e.syncWaitPoll = false
 	e.us.flags &^= qdeviceFlagsAll
 	e.sendNodeinfo(e.us.id)
 	e.sendQdevReg(qdevUnregister, name)
-	return quorum.OK
+	return cserror.OK
 }
 
 // qdevUpdate: QDEVICE_UPDATE renames the device cluster-wide.
 func (e *Engine) qdevUpdate(oldName, newName string) quorum.Error {
 	if e.us.flags&flagQdevRegistered == 0 {
-		return quorum.ErrNotExist
+		return cserror.ErrNotExist
 	}
 	if oldName != e.qd.name {
-		return quorum.ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	e.sendQdevReconfigure(oldName, newName)
-	return quorum.OK
+	return cserror.OK
 }
 
 // qdevPoll: QDEVICE_POLL, the device's heartbeat with its vote; it must
 // carry the ring of the last sync.
 func (e *Engine) qdevPoll(name string, castVote bool, ring services.RingID) quorum.Error {
 	if !e.qd.canOperate {
-		return quorum.ErrAccess
+		return cserror.ErrAccess
 	}
 	if e.us.flags&flagQdevRegistered == 0 {
-		return quorum.ErrNotExist
+		return cserror.ErrNotExist
 	}
 	if ring != e.ring {
 		e.debug("qdevice poll ring id differs from the last sync's: ignored", "poll", ring, "sync", e.ring)
-		return quorum.ErrMessageError
+		return cserror.ErrMessageError
 	}
 	if name != e.qd.name {
-		return quorum.ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	old := e.us.flags
 	e.us.flags |= flagQdevAlive
@@ -151,19 +152,19 @@ func (e *Engine) qdevPoll(name string, castVote bool, ring services.RingID) quor
 	}
 	e.qdevTimer.start(e.qdevTimeoutMs)
 	e.syncWaitPoll = false
-	return quorum.OK
+	return cserror.OK
 }
 
 // qdevMasterWins: QDEVICE_MASTER_WINS.
 func (e *Engine) qdevMasterWins(name string, allow bool) quorum.Error {
 	if !e.qd.canOperate {
-		return quorum.ErrAccess
+		return cserror.ErrAccess
 	}
 	if e.us.flags&flagQdevRegistered == 0 {
-		return quorum.ErrNotExist
+		return cserror.ErrNotExist
 	}
 	if name != e.qd.name {
-		return quorum.ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	old := e.us.flags
 	if allow {
@@ -176,7 +177,7 @@ func (e *Engine) qdevMasterWins(name string, allow bool) quorum.Error {
 	}
 	e.qd.masterWins = allow
 	e.putU8(keyQdevMasterWins, b8(allow))
-	return quorum.OK
+	return cserror.OK
 }
 
 // qdevTimeout: the device stopped polling; its vote no longer counts

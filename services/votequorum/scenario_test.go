@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/gorosync/gorosync/services/cmap"
-	"github.com/gorosync/gorosync/services/quorum"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 var ids3 = []uint32{1, 2, 3}
@@ -284,13 +284,13 @@ func TestSetExpectedSetVotes(t *testing.T) {
 	c.boot()
 	c.form(1, 2, 3)
 	vq := c.nodes[1].vq
-	if e := vq.SetExpected(2); e != quorum.ErrInvalidParam {
+	if e := vq.SetExpected(2); e != cserror.ErrInvalidParam {
 		t.Errorf("SetExpected(2) below the 3 votes present: %v", e)
 	}
-	if e := vq.SetExpected(6); e != quorum.ErrInvalidParam {
+	if e := vq.SetExpected(6); e != cserror.ErrInvalidParam {
 		t.Errorf("SetExpected(6) would make a quorate cluster lose quorum: %v", e)
 	}
-	if e := vq.SetExpected(5); e != quorum.OK {
+	if e := vq.SetExpected(5); e != cserror.OK {
 		t.Fatalf("SetExpected(5): %v", e)
 	}
 	c.run()
@@ -300,10 +300,10 @@ func TestSetExpectedSetVotes(t *testing.T) {
 		t.Errorf("node 2 ev_barrier %d, want 5", v)
 	}
 
-	if e := vq.SetVotes(99, 1); e != quorum.ErrNameNotFound {
+	if e := vq.SetVotes(99, 1); e != cserror.ErrNameNotFound {
 		t.Errorf("SetVotes of an unknown node: %v", e)
 	}
-	if e := vq.SetVotes(3, 2); e != quorum.OK {
+	if e := vq.SetVotes(3, 2); e != cserror.OK {
 		t.Fatalf("SetVotes(3, 2): %v", e)
 	}
 	c.run()

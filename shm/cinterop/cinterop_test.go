@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/gorosync/gorosync/shm"
-	"github.com/gorosync/gorosync/shm/internal/shmtest"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 //go:embed qbclient.c
@@ -117,7 +117,7 @@ func TestCInterop(t *testing.T) {
 	bin := qbclient(t)
 	for _, mode := range []shm.Mode{shm.ModeSHM, shm.ModeSocket} {
 		t.Run(mode.String(), func(t *testing.T) {
-			s := shmtest.Start(t, mode, shmtest.Opts{})
+			s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{})
 			maxReq := maxMsg
 			if mode == shm.ModeSocket {
 				maxReq = socketMaxRequest()
@@ -157,7 +157,7 @@ func TestCInterop(t *testing.T) {
 			if n := s.Echo.Disconnects.Load(); n != 1 {
 				t.Fatalf("server saw %d disconnects, want 1", n)
 			}
-			shmtest.WaitClean(t, 5*time.Second)
+			shmtest.WaitNoShm(t, 5*time.Second)
 		})
 	}
 }
@@ -233,7 +233,7 @@ var benchModes = []struct {
 func benchC(b *testing.B, op string) {
 	bin := qbclient(b)
 	for _, m := range benchModes {
-		s := shmtest.Start(b, m.mode, shmtest.Opts{})
+		s := shmtest.StartEcho(b, m.mode, shmtest.EchoOptions{})
 		for _, sz := range benchSizes {
 			p := startBench(b, bin, s.Name, sz.size)
 			b.Run(m.prefix+sz.name, func(b *testing.B) {

@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/gorosync/gorosync/shm"
-	"github.com/gorosync/gorosync/shm/internal/shmtest"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 // TestClientAllocs: Request, Send and Event allocate nothing in steady
 // state, in both modes, with a background and with a cancellable context.
 func TestClientAllocs(t *testing.T) {
 	modes(t, func(t *testing.T, mode shm.Mode) {
-		s := shmtest.Start(t, mode, shmtest.Opts{})
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{})
 		c := dial(t, s.Name)
 		e := newEchoer(t, c)
 		req := e.req[:reqHdr+1000]

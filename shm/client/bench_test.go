@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/gorosync/gorosync/shm"
-	"github.com/gorosync/gorosync/shm/internal/shmtest"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 // The message sizes of the benchmarks: whole requests, header included
@@ -29,7 +29,7 @@ var benchModes = []struct {
 // sleeps on the server's descriptor when idle.
 func BenchmarkGoClientRoundTrip(b *testing.B) {
 	for _, m := range benchModes {
-		s := shmtest.Start(b, m.mode, shmtest.Opts{})
+		s := shmtest.StartEcho(b, m.mode, shmtest.EchoOptions{})
 		c := dial(b, s.Name)
 		e := newEchoer(b, c)
 		for _, sz := range benchSizes {
@@ -55,7 +55,7 @@ func BenchmarkGoClientRoundTrip(b *testing.B) {
 // arrived.
 func BenchmarkGoClientOneWay(b *testing.B) {
 	for _, m := range benchModes {
-		s := shmtest.Start(b, m.mode, shmtest.Opts{})
+		s := shmtest.StartEcho(b, m.mode, shmtest.EchoOptions{})
 		c := dial(b, s.Name)
 		e := newEchoer(b, c)
 		for _, sz := range benchSizes {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/gorosync/gorosync/shm"
 	"github.com/gorosync/gorosync/shm/client"
-	"github.com/gorosync/gorosync/shm/internal/shmtest"
+	"github.com/gorosync/gorosync/shm/shmtest"
 	"golang.org/x/sys/unix"
 )
 
@@ -144,7 +144,7 @@ var sizes = []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 1023,
 
 func TestRoundTripSizes(t *testing.T) {
 	modes(t, func(t *testing.T, mode shm.Mode) {
-		s := shmtest.Start(t, mode, shmtest.Opts{})
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{})
 		c := dial(t, s.Name)
 		wantMode(t, c, mode)
 		if c.MaxMsgSize() != maxMsg {
@@ -181,7 +181,7 @@ func TestRoundTripSizes(t *testing.T) {
 // different offsets, and small chunks that land on every alignment.
 func TestWrapAround(t *testing.T) {
 	modes(t, func(t *testing.T, mode shm.Mode) {
-		s := shmtest.Start(t, mode, shmtest.Opts{})
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{})
 		e := newEchoer(t, dial(t, s.Name))
 		rng := uint32(7)
 		next := func(n uint32) int { rng = rng*1103515245 + 12345; return int((rng >> 8) % n) }
@@ -211,7 +211,7 @@ func qbDataSize() int { return (maxMsg + 13 + 4095) / 4096 * 4096 }
 
 func TestEvents(t *testing.T) {
 	modes(t, func(t *testing.T, mode shm.Mode) {
-		s := shmtest.Start(t, mode, shmtest.Opts{})
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{})
 		c := dial(t, s.Name)
 		e := newEchoer(t, c)
 		for i, n := range sizes {
@@ -264,7 +264,7 @@ func TestEvents(t *testing.T) {
 // round trips, as an application with a dispatch loop does.
 func TestEventsConcurrent(t *testing.T) {
 	modes(t, func(t *testing.T, mode shm.Mode) {
-		s := shmtest.Start(t, mode, shmtest.Opts{})
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{})
 		c := dial(t, s.Name)
 		e := newEchoer(t, c)
 		const rounds, per = 300, 3
@@ -304,7 +304,7 @@ func TestEventsConcurrent(t *testing.T) {
 
 func TestOneWayAndClaim(t *testing.T) {
 	modes(t, func(t *testing.T, mode shm.Mode) {
-		s := shmtest.Start(t, mode, shmtest.Opts{})
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{})
 		c := dial(t, s.Name)
 		e := newEchoer(t, c)
 		before := e.count()
@@ -367,7 +367,7 @@ func TestContextCancel(t *testing.T) {
 		var held *shm.Conn
 		// id 100 gets no answer until id 101 comes: then the late answer
 		// to 100 goes first, then the answer to 101.
-		s := shmtest.Start(t, mode, shmtest.Opts{Before: func(c *shm.Conn, req []byte) bool {
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{Before: func(c *shm.Conn, req []byte) bool {
 			switch le.Uint32(req) {
 			case 100:
 				held = c
@@ -434,7 +434,7 @@ func TestContextCancel(t *testing.T) {
 
 func TestNotReady(t *testing.T) {
 	modes(t, func(t *testing.T, mode shm.Mode) {
-		s := shmtest.Start(t, mode, shmtest.Opts{Config: func(c *shm.Config) {
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{Config: func(c *shm.Config) {
 			c.Ready = func() bool { return false }
 		}})
 		_, err := client.Dial(ctxT(t, 10*time.Second), s.Name, client.Options{})
@@ -449,7 +449,7 @@ func TestNotReady(t *testing.T) {
 
 func TestRefused(t *testing.T) {
 	modes(t, func(t *testing.T, mode shm.Mode) {
-		s := shmtest.Start(t, mode, shmtest.Opts{Config: func(c *shm.Config) {
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{Config: func(c *shm.Config) {
 			c.Authorize = func(pid, uid, gid uint32) bool { return false }
 		}})
 		_, err := client.Dial(ctxT(t, 10*time.Second), s.Name, client.Options{})
@@ -460,7 +460,7 @@ func TestRefused(t *testing.T) {
 }
 
 func TestNoServer(t *testing.T) {
-	_, err := client.Dial(ctxT(t, 10*time.Second), shmtest.Name(), client.Options{})
+	_, err := client.Dial(ctxT(t, 10*time.Second), shmtest.Name("gstest"), client.Options{})
 	if !errors.Is(err, client.ErrConnRefused) {
 		t.Fatalf("Dial with no server: %v, want ErrConnRefused", err)
 	}
@@ -471,7 +471,7 @@ func TestFlowControl(t *testing.T) {
 		var first *shm.Conn
 		// id 50 (from A): set A's flow control to the payload; id 51 (from
 		// B): set A's flow control to the payload.
-		s := shmtest.Start(t, mode, shmtest.Opts{Before: func(c *shm.Conn, req []byte) bool {
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{Before: func(c *shm.Conn, req []byte) bool {
 			id := le.Uint32(req)
 			if id != 50 && id != 51 {
 				return false
@@ -522,7 +522,7 @@ func TestFlowControl(t *testing.T) {
 func TestServerClosedMidRequest(t *testing.T) {
 	modes(t, func(t *testing.T, mode shm.Mode) {
 		got := make(chan struct{}, 1)
-		s := shmtest.Start(t, mode, shmtest.Opts{Before: func(c *shm.Conn, req []byte) bool {
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{Before: func(c *shm.Conn, req []byte) bool {
 			if le.Uint32(req) == 100 {
 				got <- struct{}{}
 				return true // never answered
@@ -581,7 +581,7 @@ func TestServerClosedMidRequest(t *testing.T) {
 // and a blocked Request.
 func TestCloseUnblocks(t *testing.T) {
 	modes(t, func(t *testing.T, mode shm.Mode) {
-		s := shmtest.Start(t, mode, shmtest.Opts{Before: func(c *shm.Conn, req []byte) bool {
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{Before: func(c *shm.Conn, req []byte) bool {
 			return le.Uint32(req) == 100
 		}})
 		c := dial(t, s.Name)
@@ -674,7 +674,7 @@ func runChildServer(spec string) {
 
 func TestServerDead(t *testing.T) {
 	modes(t, func(t *testing.T, mode shm.Mode) {
-		name := shmtest.Name()
+		name := shmtest.Name("gstest")
 		ctx := ctxT(t, 30*time.Second)
 		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), childEnv+"="+name+","+mode.String())
@@ -732,7 +732,7 @@ func TestFilesystemSockets(t *testing.T) {
 		t.Cleanup(func() { shm.ForceFilesystemSocketsPath, shm.SocketDir = oldFlag, oldDir })
 		t.Cleanup(client.SetForceFSFile(flag))
 
-		s := shmtest.Start(t, mode, shmtest.Opts{})
+		s := shmtest.StartEcho(t, mode, shmtest.EchoOptions{})
 		if _, err := os.Stat(dir + "/" + s.Name); err != nil {
 			t.Fatalf("no filesystem socket: %v", err)
 		}

@@ -1,8 +1,8 @@
 // Package cfgclient is the Go client of corosync's cfg service (libcfg's
 // calls, LIBQB_IPC_SPEC §5.2) over shm/client: it works against corosync
 // 3.1.7 and gorosync alike. Server statuses come back as cfg.Error values;
-// transport failures as the shm/client error, wrapped (cfg.FromErrno maps
-// either to the cs_error_t libcfg would report).
+// transport failures as the shm/client error, wrapped (cserror.FromErrno
+// maps either to the cs_error_t libcfg would report).
 //
 // A Client allows one goroutine making calls and one reading events
 // (NextEvent) at the same time, as shm/client does; Close may be called
@@ -21,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/gorosync/gorosync/services/cfg"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm/client"
 )
 
@@ -68,13 +69,13 @@ func (c *Client) call(ctx context.Context, op string, r cfg.Request, minSize int
 	b := c.buf[:n]
 	_, size, e, ok := cfg.ResHeader(b)
 	if !ok || size != n {
-		return nil, fmt.Errorf("cfg %s: malformed reply of %d bytes: %w", op, n, cfg.ErrLibrary)
+		return nil, fmt.Errorf("cfg %s: malformed reply of %d bytes: %w", op, n, cserror.ErrLibrary)
 	}
-	if e != cfg.OK {
+	if e != cserror.OK {
 		return b, e
 	}
 	if n < minSize {
-		return nil, fmt.Errorf("cfg %s: reply of %d bytes, want %d: %w", op, n, minSize, cfg.ErrLibrary)
+		return nil, fmt.Errorf("cfg %s: reply of %d bytes, want %d: %w", op, n, minSize, cserror.ErrLibrary)
 	}
 	return b, nil
 }
@@ -109,7 +110,7 @@ func (c *Client) NodeStatusGet(ctx context.Context, nodeid uint32) (cfg.NodeStat
 		return cfg.NodeStatus{}, err
 	}
 	st, e := cfg.DecodeNodeStatus(b)
-	if e != cfg.OK {
+	if e != cserror.OK {
 		return st, fmt.Errorf("cfg node_status_get: %w", e)
 	}
 	return st, nil
@@ -125,7 +126,7 @@ func (c *Client) RingStatusGet(ctx context.Context) ([]cfg.RingStatus, error) {
 		return nil, err
 	}
 	rings, e := cfg.DecodeRingStatus(b)
-	if e != cfg.OK {
+	if e != cserror.OK {
 		return nil, fmt.Errorf("cfg ring_status_get: %w", e)
 	}
 	return rings, nil
@@ -141,7 +142,7 @@ func (c *Client) GetNodeAddrs(ctx context.Context, nodeid uint32) ([]netip.Addr,
 		return nil, err
 	}
 	addrs, e := cfg.DecodeNodeAddrs(b)
-	if e != cfg.OK {
+	if e != cserror.OK {
 		return nil, fmt.Errorf("cfg get_node_addrs: %w", e)
 	}
 	return addrs, nil
@@ -152,7 +153,7 @@ func (c *Client) GetNodeAddrs(ctx context.Context, nodeid uint32) ([]netip.Addr,
 // CS_ERR_NAME_TOO_LONG, as libcfg refuses it.
 func (c *Client) KillNode(ctx context.Context, nodeid uint32, reason string) error {
 	if len(reason) >= 256 {
-		return fmt.Errorf("cfg kill_node: reason of %d bytes: %w", len(reason), cfg.ErrNameTooLong)
+		return fmt.Errorf("cfg kill_node: reason of %d bytes: %w", len(reason), cserror.ErrNameTooLong)
 	}
 	return c.status(ctx, "kill_node", cfg.Request{ID: cfg.ReqKillNode, NodeID: nodeid, Reason: reason})
 }
@@ -217,7 +218,7 @@ func (c *Client) NextEvent(ctx context.Context) (ShutdownEvent, error) {
 	}
 	id, size, e, ok := cfg.ResHeader(c.ev[:n])
 	if !ok || id != cfg.ResTestShutdown || size != n || n < 28 {
-		return ShutdownEvent{}, fmt.Errorf("cfg dispatch: event id %d of %d bytes: %w", id, n, cfg.ErrLibrary)
+		return ShutdownEvent{}, fmt.Errorf("cfg dispatch: event id %d of %d bytes: %w", id, n, cserror.ErrLibrary)
 	}
 	return ShutdownEvent{Status: e, Flags: le32(c.ev[24:])}, nil
 }

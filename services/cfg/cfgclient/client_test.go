@@ -16,6 +16,7 @@ import (
 	"github.com/gorosync/gorosync/services/cfg"
 	"github.com/gorosync/gorosync/services/cfg/cfgtest"
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm"
 	"github.com/gorosync/gorosync/shm/client"
 )
@@ -49,7 +50,7 @@ func dial(t *testing.T, name string) *Client {
 
 func wantErr(t *testing.T, what string, err error, want cfg.Error) {
 	t.Helper()
-	if got := cfg.FromErrno(err); got != want {
+	if got := cserror.FromErrno(err); got != want {
 		t.Errorf("%s: %v (%v), want %v", what, got, err, want)
 	}
 }
@@ -70,7 +71,7 @@ func TestCalls(t *testing.T) {
 				t.Errorf("NodeStatusGet 3: %v\n got %+v\nwant %+v", err, st, want)
 			}
 			_, err = c.NodeStatusGet(ctx, 8)
-			wantErr(t, "NodeStatusGet 8", err, cfg.ErrFailedOperation)
+			wantErr(t, "NodeStatusGet 8", err, cserror.ErrFailedOperation)
 			rings, err := c.RingStatusGet(ctx)
 			if err != nil || !slices.Equal(rings, []cfg.RingStatus{{Name: "0 198.18.1.1", Status: "n33"}}) {
 				t.Errorf("RingStatusGet: %q %v", rings, err)
@@ -80,12 +81,12 @@ func TestCalls(t *testing.T) {
 				t.Errorf("GetNodeAddrs 2: %v %v", addrs, err)
 			}
 			_, err = c.GetNodeAddrs(ctx, 5)
-			wantErr(t, "GetNodeAddrs 5", err, cfg.ErrNotExist)
-			wantErr(t, "ReopenLogFiles", c.ReopenLogFiles(ctx), cfg.OK)
-			wantErr(t, "ReplyToShutdown without a shutdown", c.ReplyToShutdown(ctx, true), cfg.ErrAccess)
-			wantErr(t, "KillNode reason too long", c.KillNode(ctx, 2, strings.Repeat("x", 256)), cfg.ErrNameTooLong)
-			wantErr(t, "KillNode 9", c.KillNode(ctx, 9, "x"), cfg.ErrNotExist)
-			wantErr(t, "KillNode 2", c.KillNode(ctx, 2, "for the test"), cfg.OK)
+			wantErr(t, "GetNodeAddrs 5", err, cserror.ErrNotExist)
+			wantErr(t, "ReopenLogFiles", c.ReopenLogFiles(ctx), cserror.OK)
+			wantErr(t, "ReplyToShutdown without a shutdown", c.ReplyToShutdown(ctx, true), cserror.ErrAccess)
+			wantErr(t, "KillNode reason too long", c.KillNode(ctx, 2, strings.Repeat("x", 256)), cserror.ErrNameTooLong)
+			wantErr(t, "KillNode 9", c.KillNode(ctx, 9, "x"), cserror.ErrNotExist)
+			wantErr(t, "KillNode 2", c.KillNode(ctx, 2, "for the test"), cserror.OK)
 			h := cl.WaitHooks(t, 2, func(h cfgtest.Hooks) bool { return len(h.Kills) > 0 })
 			if !slices.Equal(h.Kills, []string{"for the test"}) {
 				t.Errorf("node 2 kills %q", h.Kills)
@@ -101,8 +102,8 @@ func TestReloadConfig(t *testing.T) {
 	// Node 2's file gains a key, node 3's breaks: each reloads its own.
 	os.WriteFile(cl.Nodes[2].Conf, []byte(strings.Replace(cfgtest.Conf, "token: 1000", "token: 1000\n token_warning: 50", 1)), 0o644)
 	os.WriteFile(cl.Nodes[3].Conf, []byte("totem {\n"), 0o644)
-	wantErr(t, "ReloadConfig", c.ReloadConfig(ctx), cfg.OK)
-	for id, want := range map[uint32][]cfg.Error{1: {cfg.OK}, 2: {cfg.OK}, 3: {cfg.ErrInvalidParam}} {
+	wantErr(t, "ReloadConfig", c.ReloadConfig(ctx), cserror.OK)
+	for id, want := range map[uint32][]cfg.Error{1: {cserror.OK}, 2: {cserror.OK}, 3: {cserror.ErrInvalidParam}} {
 		h := cl.WaitHooks(t, id, func(h cfgtest.Hooks) bool { return len(h.Reloads) > 0 })
 		if !slices.Equal(h.Reloads, want) {
 			t.Errorf("node %d reloads %v, want %v", id, h.Reloads, want)
@@ -122,7 +123,7 @@ func TestReloadConfig(t *testing.T) {
 	}
 	// The origin's failure is its client's answer.
 	os.WriteFile(cl.Nodes[1].Conf, []byte("nonsense\n"), 0o644)
-	wantErr(t, "ReloadConfig with a broken file", c.ReloadConfig(ctx), cfg.ErrInvalidParam)
+	wantErr(t, "ReloadConfig with a broken file", c.ReloadConfig(ctx), cserror.ErrInvalidParam)
 }
 
 // A Pacemaker-like flow: pacemakerd tracks shutdowns and vetoes them; an
@@ -139,7 +140,7 @@ func TestPacemakerVeto(t *testing.T) {
 	vetoed := make(chan error, 1)
 	go func() {
 		ev, err := pcmk.NextEvent(ctx)
-		if err == nil && (ev.Status != cfg.OK || ev.Flags != cfg.ShutdownRequest) {
+		if err == nil && (ev.Status != cserror.OK || ev.Flags != cfg.ShutdownRequest) {
 			err = fmt.Errorf("event %+v", ev)
 		}
 		if err == nil {
@@ -147,7 +148,7 @@ func TestPacemakerVeto(t *testing.T) {
 		}
 		vetoed <- err
 	}()
-	wantErr(t, "TryShutdown(REQUEST) vetoed", admin.TryShutdown(ctx, cfg.ShutdownRequest), cfg.ErrBusy)
+	wantErr(t, "TryShutdown(REQUEST) vetoed", admin.TryShutdown(ctx, cfg.ShutdownRequest), cserror.ErrBusy)
 	if err := <-vetoed; err != nil {
 		t.Fatalf("tracker: %v", err)
 	}
@@ -161,10 +162,10 @@ func TestPacemakerVeto(t *testing.T) {
 		t.Fatalf("second question: %+v %v", ev, err)
 	}
 	other := dial(t, name)
-	wantErr(t, "TryShutdown while one is pending", other.TryShutdown(ctx, cfg.ShutdownRequest), cfg.ErrExist)
+	wantErr(t, "TryShutdown while one is pending", other.TryShutdown(ctx, cfg.ShutdownRequest), cserror.ErrExist)
 	// The tracker goes away: leaving is a yes, so REGARDLESS proceeds.
 	pcmk.Close()
-	wantErr(t, "TryShutdown(REGARDLESS) after the tracker left", <-done, cfg.OK)
+	wantErr(t, "TryShutdown(REGARDLESS) after the tracker left", <-done, cserror.OK)
 	h := cl.WaitHooks(t, 1, func(h cfgtest.Hooks) bool { return h.Shutdowns > 0 })
 	if h.Shutdowns != 1 || !strings.Contains(h.Log, "Node 1 was shut down by sysadmin") {
 		t.Errorf("shutdowns %d, log:\n%s", h.Shutdowns, h.Log)
@@ -186,11 +187,11 @@ func TestShutdownTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Now()
-	wantErr(t, "TryShutdown with a silent tracker", admin.TryShutdown(ctx, cfg.ShutdownRequest), cfg.ErrBusy)
+	wantErr(t, "TryShutdown with a silent tracker", admin.TryShutdown(ctx, cfg.ShutdownRequest), cserror.ErrBusy)
 	if d := time.Since(t0); d < 190*time.Millisecond {
 		t.Errorf("answered after %v, before the 200 ms timeout", d)
 	}
-	for _, want := range []cfg.Error{cfg.OK, cfg.ErrTimeout} {
+	for _, want := range []cfg.Error{cserror.OK, cserror.ErrTimeout} {
 		if ev, err := tr.NextEvent(ctx); err != nil || ev.Status != want {
 			t.Errorf("event %+v %v, want status %v", ev, err, want)
 		}
@@ -221,13 +222,13 @@ func TestBadRequests(t *testing.T) {
 		wantErr  cfg.Error
 		describe string
 	}{
-		{raw(12, 16), 0, 24, cfg.ErrInvalidParam, "id 12"},
-		{raw(1000, 64), 0, 24, cfg.ErrInvalidParam, "id 1000"},
-		{raw(-5, 16), 0, 24, cfg.ErrInvalidParam, "id -5"},
-		{raw(cfg.ReqKillNode, 280), cfg.ResKillNode, 24, cfg.ErrInvalidParam, "KILLNODE 280 bytes"},
-		{raw(cfg.ReqLocalGet, 20), cfg.ResLocalGet, 32, cfg.ErrInvalidParam, "LOCAL_GET 20 bytes"},
-		{raw(cfg.ReqTrackStart, 16), cfg.ResTrackStart, 24, cfg.ErrInvalidParam, "TRACKSTART 16 bytes"},
-		{raw(cfg.ReqLocalGet, 16), cfg.ResLocalGet, 32, cfg.OK, "LOCAL_GET"},
+		{raw(12, 16), 0, 24, cserror.ErrInvalidParam, "id 12"},
+		{raw(1000, 64), 0, 24, cserror.ErrInvalidParam, "id 1000"},
+		{raw(-5, 16), 0, 24, cserror.ErrInvalidParam, "id -5"},
+		{raw(cfg.ReqKillNode, 280), cfg.ResKillNode, 24, cserror.ErrInvalidParam, "KILLNODE 280 bytes"},
+		{raw(cfg.ReqLocalGet, 20), cfg.ResLocalGet, 32, cserror.ErrInvalidParam, "LOCAL_GET 20 bytes"},
+		{raw(cfg.ReqTrackStart, 16), cfg.ResTrackStart, 24, cserror.ErrInvalidParam, "TRACKSTART 16 bytes"},
+		{raw(cfg.ReqLocalGet, 16), cfg.ResLocalGet, 32, cserror.OK, "LOCAL_GET"},
 	} {
 		n, err := qb.Request(ctx, tc.req, buf)
 		if err != nil {
@@ -245,12 +246,12 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestErrorsAreComparable(t *testing.T) {
-	err := fmt.Errorf("cfg x: %w", cfg.ErrBusy)
-	if !errors.Is(err, cfg.ErrBusy) || cfg.FromErrno(err) != cfg.ErrBusy {
+	err := fmt.Errorf("cfg x: %w", cserror.ErrBusy)
+	if !errors.Is(err, cserror.ErrBusy) || cserror.FromErrno(err) != cserror.ErrBusy {
 		t.Errorf("%v", err)
 	}
-	if cfg.FromErrno(fmt.Errorf("x: %w", client.ErrConnRefused)) != cfg.ErrLibrary ||
-		cfg.FromErrno(client.ErrTryAgain) != cfg.ErrTryAgain {
+	if cserror.FromErrno(fmt.Errorf("x: %w", client.ErrConnRefused)) != cserror.ErrLibrary ||
+		cserror.FromErrno(client.ErrTryAgain) != cserror.ErrTryAgain {
 		t.Error("errno mapping")
 	}
 }

@@ -26,7 +26,7 @@ import (
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
 	"github.com/gorosync/gorosync/services/servicetest"
 	"github.com/gorosync/gorosync/shm"
-	"golang.org/x/sys/unix"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 // Conf is the default cluster: three udpu nodes, as in the recorded
@@ -87,16 +87,13 @@ type Node struct {
 	reloads   []cfg.Error
 }
 
-// Cluster is the running test cluster.
+// Cluster is the running test cluster. Its embedded shmtest.Server is the
+// server loop: Do runs a function there.
 type Cluster struct {
+	*shmtest.Server
 	Bus   *servicetest.Bus
 	Nodes map[uint32]*Node
 	Local *Node
-	srv   *shm.Server
-
-	fns  chan func()
-	stop chan struct{}
-	done chan struct{}
 }
 
 // Start builds the cluster, forms one ring of every node, and serves the
@@ -108,8 +105,7 @@ func Start(t testing.TB, opt Options) *Cluster {
 		t.Skip("needs root (the shm server chowns per-connection files)")
 	}
 	opt = withDefaults(opt)
-	c := &Cluster{Bus: servicetest.New(), Nodes: map[uint32]*Node{}, fns: make(chan func()),
-		stop: make(chan struct{}), done: make(chan struct{})}
+	c := &Cluster{Bus: servicetest.New(), Nodes: map[uint32]*Node{}}
 	dir := t.TempDir()
 	parsed, err := coroparse.Parse("corosync.conf", strings.NewReader(opt.Conf))
 	if err != nil {
@@ -215,66 +211,17 @@ func markJoined(s *cmap.Store, id uint32) {
 	s.Set(p+"config_version", cmap.Int(cmap.U64, 0))
 }
 
+// serve serves the local node's cmap and cfg; the server loop steps the
+// bus on the real clock.
 func (c *Cluster) serve(t testing.TB, opt Options) {
-	srv, err := shm.New(shm.Config{
+	step := func(elapsedNs int64) int { return c.Bus.Step(elapsedNs) }
+	c.Server = shmtest.StartWith(t, shmtest.Options{Step: step}, shm.Config{
 		Services: []shm.Service{
 			{Name: opt.CmapName, Handler: cmap.NewService(c.Local.Store)},
 			{Name: opt.CfgName, Handler: c.Local.Engine},
 		},
 		Mode: opt.Mode,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c.srv = srv
-	go c.loop()
-	t.Cleanup(func() {
-		close(c.stop)
-		<-c.done
-		_ = srv.Close()
-		waitNoShm(t, 5*time.Second)
-	})
-}
-
-// loop polls the server and steps the bus on the real clock.
-func (c *Cluster) loop() {
-	defer close(c.done)
-	fds := []unix.PollFd{{Fd: int32(c.srv.Fd()), Events: unix.POLLIN}}
-	ts := unix.NsecToTimespec(int64(time.Millisecond))
-	last := time.Now()
-	for {
-		select {
-		case <-c.stop:
-			return
-		case f := <-c.fns:
-			f()
-			continue
-		default:
-		}
-		work := c.srv.Poll()
-		now := time.Now()
-		work += c.Bus.Step(int64(now.Sub(last)))
-		last = now
-		if work > 0 {
-			continue
-		}
-		_, _ = unix.Ppoll(fds, &ts, nil)
-	}
-}
-
-// Do runs f on the server loop's goroutine and waits for it (bounded).
-func (c *Cluster) Do(t testing.TB, f func()) {
-	t.Helper()
-	ch := make(chan struct{})
-	select {
-	case c.fns <- func() { f(); close(ch) }:
-	case <-time.After(5 * time.Second):
-		t.Fatal("cfgtest: server loop stuck")
-	}
-	<-ch
 }
 
 // Hooks is what a node's hooks saw.
@@ -304,27 +251,6 @@ func (c *Cluster) WaitHooks(t testing.TB, id uint32, ok func(Hooks) bool) Hooks 
 		h := c.Hooks(t, id)
 		if ok(h) || time.Now().After(end) {
 			return h
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// waitNoShm waits for this process's /dev/shm/qb-<pid>-* directories to
-// go, removes leftovers and fails if there were any.
-func waitNoShm(t testing.TB, d time.Duration) {
-	pat := fmt.Sprintf("/dev/shm/qb-%d-*", os.Getpid())
-	end := time.Now().Add(d)
-	for {
-		left, _ := filepath.Glob(pat)
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(end) {
-			for _, l := range left {
-				os.RemoveAll(l)
-			}
-			t.Errorf("left in /dev/shm: %v", left)
-			return
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

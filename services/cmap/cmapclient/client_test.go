@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/services/cmap/cmapclient"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm"
 )
 
@@ -154,7 +155,7 @@ func TestLargeValues(t *testing.T) {
 		}
 		wantCode(t, "16 KiB + 1 binary", c.SetBinary(ctx, "large.bin2", append(big, 1)), cmap.ErrInvalid)
 		wantCode(t, "16 KiB string + NUL", c.SetString(ctx, "large.str2", str+"x"), cmap.ErrInvalid)
-		wantCode(t, "2 MiB binary", c.SetBinary(ctx, "large.bin3", make([]byte, 2<<20)), cmapclient.ErrTooBig)
+		wantCode(t, "2 MiB binary", c.SetBinary(ctx, "large.bin3", make([]byte, 2<<20)), cserror.ErrTooBig)
 		if d := s.Dump(t, "large."); strings.Count(d, "\n") != 2 {
 			t.Errorf("store has %q", d)
 		}

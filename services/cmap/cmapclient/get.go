@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // KeyInfo is a key with its value's type and length (what ITER_NEXT and a
@@ -57,11 +58,11 @@ func (c *Client) getValue(ctx context.Context, key string, want int) (getReply, 
 			return getReply{}, cmap.ErrInvalid
 		}
 		if p.len > cmap.MaxValueLen {
-			return getReply{}, ErrTooBig
+			return getReply{}, cserror.ErrTooBig
 		}
 		want = int(p.len)
 	}
-	return getReply{}, ErrTryAgain
+	return getReply{}, cserror.ErrTryAgain
 }
 
 // Get returns key's value (cmap_get), its bytes newly allocated. Strings

@@ -9,6 +9,7 @@ import (
 	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/services/cmap/cmapclient"
 	"github.com/gorosync/gorosync/services/cmap/cmapclient/cmapclienttest"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm"
 )
 
@@ -45,8 +46,8 @@ func dial(t testing.TB, s *cmapclienttest.Server) *cmapclient.Client {
 // wantCode fails unless err carries the cs_error want (nil for OK).
 func wantCode(t *testing.T, what string, err error, want cmap.Error) {
 	t.Helper()
-	if got := cmapclient.Code(err); got != want {
-		t.Errorf("%s: %v (%s), want %s", what, err, cmapclient.StrError(got), cmapclient.StrError(want))
+	if got := cserror.Code(err); got != want {
+		t.Errorf("%s: %v (%s), want %s", what, err, got.String(), want.String())
 	}
 	if want != cmap.OK {
 		var e cmap.Error

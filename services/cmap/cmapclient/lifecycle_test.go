@@ -9,16 +9,18 @@ import (
 	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/services/cmap/cmapclient"
 	"github.com/gorosync/gorosync/services/cmap/cmapclient/cmapclienttest"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm"
 	"github.com/gorosync/gorosync/shm/client"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 // TestNoServer: connecting to a name nobody serves is CS_ERR_LIBRARY, as
 // libcmap reports ECONNREFUSED.
 func TestNoServer(t *testing.T) {
-	_, err := cmapclient.Dial(ctxT(t), cmapclient.Options{Service: cmapclienttest.UniqueName()})
+	_, err := cmapclient.Dial(ctxT(t), cmapclient.Options{Service: shmtest.Name("gscmapc")})
 	var ie *cmapclient.IPCError
-	if !errors.As(err, &ie) || cmapclient.Code(err) != cmap.ErrLibrary || !errors.Is(err, client.ErrConnRefused) {
+	if !errors.As(err, &ie) || cserror.Code(err) != cmap.ErrLibrary || !errors.Is(err, client.ErrConnRefused) {
 		t.Errorf("Dial with no server: %v", err)
 	}
 }
@@ -71,7 +73,7 @@ func TestCancelledRequest(t *testing.T) {
 	cancel()
 	_, err := c.GetUint8(dead, "cx.a")
 	if err != nil {
-		wantCode(t, "cancelled get", err, cmapclient.ErrInterrupt)
+		wantCode(t, "cancelled get", err, cserror.ErrInterrupt)
 	}
 	for range 3 {
 		if v, err := c.GetUint16(ctx, "cx.b"); v != 2 || err != nil {
@@ -80,24 +82,24 @@ func TestCancelledRequest(t *testing.T) {
 	}
 }
 
-// TestStrError: corosync's names.
+// TestStrError: corosync's names (cs_strerror).
 func TestStrError(t *testing.T) {
 	for e, want := range map[cmap.Error]string{
 		cmap.OK: "success", cmap.ErrNotExist: "CS_ERR_NOT_EXIST", cmap.ErrLibrary: "CS_ERR_LIBRARY",
-		cmapclient.ErrTryAgain: "CS_ERR_TRY_AGAIN", cmap.ErrNoSection: "CS_ERR_NO_SECTIONS",
-		cmapclient.ErrSecurity: "CS_ERR_SECURITY", 29: "unknown error", 0: "unknown error",
+		cserror.ErrTryAgain: "CS_ERR_TRY_AGAIN", cmap.ErrNoSection: "CS_ERR_NO_SECTIONS",
+		cserror.ErrSecurity: "CS_ERR_SECURITY", 29: "unknown error", 0: "unknown error",
 	} {
-		if got := cmapclient.StrError(e); got != want {
-			t.Errorf("StrError(%d) = %q, want %q", e, got, want)
+		if got := e.String(); got != want {
+			t.Errorf("Error(%d).String() = %q, want %q", int32(e), got, want)
 		}
 	}
 	for err, want := range map[error]cmap.Error{
-		nil: cmap.OK, client.ErrTryAgain: cmapclient.ErrTryAgain, client.ErrNoBuffers: cmapclient.ErrTryAgain,
-		client.ErrClosed: cmap.ErrBadHandle, client.ErrNotConnected: cmap.ErrLibrary, client.ErrTooBig: cmapclient.ErrTooBig,
-		client.ErrAccess: cmap.ErrAccess, client.ErrNotSupported: cmap.ErrNotSupp, context.DeadlineExceeded: cmapclient.ErrTimeout,
+		nil: cmap.OK, client.ErrTryAgain: cserror.ErrTryAgain, client.ErrNoBuffers: cserror.ErrTryAgain,
+		client.ErrClosed: cmap.ErrBadHandle, client.ErrNotConnected: cmap.ErrLibrary, client.ErrTooBig: cserror.ErrTooBig,
+		client.ErrAccess: cmap.ErrAccess, client.ErrNotSupported: cmap.ErrNotSupp, context.DeadlineExceeded: cserror.ErrTimeout,
 		errors.New("x"): cmap.ErrLibrary, cmap.ErrExist: cmap.ErrExist,
 	} {
-		if got := cmapclient.Code(err); got != want {
+		if got := cserror.Code(err); got != want {
 			t.Errorf("Code(%v) = %d, want %d", err, got, want)
 		}
 	}

@@ -7,13 +7,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gorosync/gorosync/services/cmap"
-	"github.com/gorosync/gorosync/services/cmap/cmapclient/cmapclienttest"
 	"github.com/gorosync/gorosync/shm"
+	"github.com/gorosync/gorosync/shm/shmtest"
 	"golang.org/x/sys/unix"
 )
 
@@ -66,7 +65,7 @@ func startChild(t *testing.T, mode shm.Mode) string {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root (the shm server chowns per-connection files)")
 	}
-	name := cmapclienttest.UniqueName()
+	name := shmtest.Name("gscmapc")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), serveEnv+"="+name, serveEnv+"_MODE="+mode.String())
@@ -89,12 +88,7 @@ func startChild(t *testing.T, mode shm.Mode) string {
 			t.Errorf("server process: %v", err)
 		}
 		cancel()
-		if left, _ := filepath.Glob(fmt.Sprintf("/dev/shm/qb-%d-*", cmd.Process.Pid)); len(left) > 0 {
-			t.Errorf("left in /dev/shm: %v", left)
-			for _, l := range left {
-				os.RemoveAll(l)
-			}
-		}
+		shmtest.WaitNoShmPID(t, cmd.Process.Pid, 0) // the server has exited
 	})
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if line != "ready\n" {

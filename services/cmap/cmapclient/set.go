@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm/client"
 )
 
@@ -16,7 +17,7 @@ func (c *Client) reqBuf(n int) ([]byte, error) {
 		return c.req[:n], nil
 	}
 	if n > c.ipc.MaxMsgSize() {
-		return nil, &IPCError{Op: "set", Code: ErrTooBig, Err: client.ErrTooBig}
+		return nil, &IPCError{Op: "set", Code: cserror.ErrTooBig, Err: client.ErrTooBig}
 	}
 	return make([]byte, n), nil
 }

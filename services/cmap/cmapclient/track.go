@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // TrackHandle is the service's handle of a track (cmap_track_handle_t).
@@ -126,7 +127,7 @@ func (c *Client) Dispatch(ctx context.Context, flags DispatchFlags) error {
 	case DispatchOneNonblocking:
 		err := c.dispatchOne(expired{})
 		if errors.Is(err, context.DeadlineExceeded) {
-			return ErrTryAgain
+			return cserror.ErrTryAgain
 		}
 		return err
 	case DispatchAll:

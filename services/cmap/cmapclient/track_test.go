@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/services/cmap/cmapclient"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm"
 )
 
@@ -132,7 +133,7 @@ func TestDispatch(t *testing.T) {
 		fn := func(n cmapclient.Notification) { got = append(got, note(n)) }
 		_, err := c.TrackAdd(ctx, "dsp.", cmap.TrackAdd|cmap.TrackModify|cmap.TrackPrefix, fn)
 		must(t, err)
-		wantCode(t, "nonblocking with nothing", c.Dispatch(ctx, cmapclient.DispatchOneNonblocking), cmapclient.ErrTryAgain)
+		wantCode(t, "nonblocking with nothing", c.Dispatch(ctx, cmapclient.DispatchOneNonblocking), cserror.ErrTryAgain)
 		start := time.Now()
 		must(t, c.Dispatch(ctx, cmapclient.DispatchAll))
 		if len(got) != 0 || time.Since(start) > time.Second {
@@ -164,7 +165,7 @@ func TestDispatch(t *testing.T) {
 		must(t, c.SetUint32(ctx, "dsp.d", 1))
 		must(t, c.SetUint32(ctx, "dsp.stop", 1))
 		err = c.Dispatch(bctx, cmapclient.DispatchBlocking)
-		if !errors.Is(err, context.Canceled) || cmapclient.Code(err) != cmapclient.ErrInterrupt {
+		if !errors.Is(err, context.Canceled) || cserror.Code(err) != cserror.ErrInterrupt {
 			t.Errorf("DispatchBlocking ended with %v", err)
 		}
 		if len(got) != 6 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gorosync/gorosync/services/cpg"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm/client"
 )
 
@@ -53,7 +54,7 @@ type Client struct {
 // none: CS_ERR_LIBRARY).
 func Initialize(ctx context.Context, opts Options) (*Client, error) {
 	if opts.Flags&^cpg.FlagInitialTotemConf != 0 {
-		return nil, cpg.ErrInvalidParam
+		return nil, cserror.ErrInvalidParam
 	}
 	name := opts.Service
 	if name == "" {
@@ -105,10 +106,10 @@ func (c *Client) call(ctx context.Context, op string, req []byte, id int32, size
 		return nil, ipcError(op, err)
 	}
 	b := c.resp[:n]
-	if n < cpg.ResHeaderSize || (cpg.HeaderError(b) == cpg.OK && n < size) {
+	if n < cpg.ResHeaderSize || (cpg.HeaderError(b) == cserror.OK && n < size) {
 		return nil, ipcError(op, errBadReply)
 	}
-	if e := cpg.HeaderError(b); e != cpg.OK {
+	if e := cpg.HeaderError(b); e != cserror.OK {
 		return b, e
 	}
 	return b, nil
@@ -120,7 +121,7 @@ func (c *Client) call(ctx context.Context, op string, req []byte, id int32, size
 func (c *Client) retryBusy(ctx context.Context, op string, req []byte, id int32) error {
 	for {
 		_, err := c.call(ctx, op, req, id, cpg.ResHeaderSize)
-		if err != cpg.ErrBusy {
+		if err != cserror.ErrBusy {
 			return err
 		}
 		c.mu.Unlock()
@@ -136,7 +137,7 @@ func (c *Client) retryBusy(ctx context.Context, op string, req []byte, id int32)
 
 func checkName(group []byte) error {
 	if len(group) > cpg.NameMax {
-		return cpg.ErrNameTooLong
+		return cserror.ErrNameTooLong
 	}
 	return nil
 }
@@ -191,7 +192,7 @@ func (c *Client) MembershipGet(ctx context.Context, group []byte, out []cpg.Addr
 	if derr != nil {
 		return out, ipcError("membership get", derr)
 	}
-	if e != cpg.OK {
+	if e != cserror.OK {
 		return out, e
 	}
 	return out, nil

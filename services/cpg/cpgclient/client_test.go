@@ -12,6 +12,7 @@ import (
 	"github.com/gorosync/gorosync/services/cpg"
 	"github.com/gorosync/gorosync/services/cpg/cpgclient"
 	"github.com/gorosync/gorosync/services/cpg/cpgtest"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 func dial(t testing.TB, c *cpgtest.Cluster, node, pid uint32, flags uint32) *cpgclient.Client {
@@ -82,7 +83,7 @@ func TestJoinMcastConfchg(t *testing.T) {
 		expect(t, cl, "confchg grp members [{1 101 -} {2 202 -}] left [] joined [{2 202 join}]")
 	}
 	expect(t, b, "totem 1.4 [1 2]")
-	if err := a.Join(ctx(t), g); !errors.Is(err, cpg.ErrExist) {
+	if err := a.Join(ctx(t), g); !errors.Is(err, cserror.ErrExist) {
 		t.Fatalf("join again: %v", err)
 	}
 	for _, node := range []uint32{1, 2} {
@@ -161,7 +162,7 @@ func TestIteration(t *testing.T) {
 		var out []string
 		for {
 			e, err := it.Next(ctx(t))
-			if errors.Is(err, cpg.ErrNoSections) {
+			if errors.Is(err, cserror.ErrNoSections) {
 				break
 			}
 			must(t, err)
@@ -182,7 +183,7 @@ func TestIteration(t *testing.T) {
 	if got := walk(cpg.IterOneGroup, []byte("a")); got != "[a:1/11 a:2/22 a:1/12]" {
 		t.Errorf("ONE_GROUP: %s", got)
 	}
-	if _, err := cl.IterationInitialize(ctx(t), cpg.IterAll, []byte("a")); !errors.Is(err, cpg.ErrInvalidParam) {
+	if _, err := cl.IterationInitialize(ctx(t), cpg.IterAll, []byte("a")); !errors.Is(err, cserror.ErrInvalidParam) {
 		t.Errorf("ALL with a group: %v", err)
 	}
 }
@@ -234,7 +235,7 @@ func TestAllocs(t *testing.T) {
 func TestDispatch(t *testing.T) {
 	c := cpgtest.Start(t, cpgtest.Options{Loopback: true})
 	cl := dial(t, c, 1, 9, 0)
-	if err := cl.Dispatch(ctx(t), cpgclient.DispatchOneNonblocking, func(*cpgclient.Message) {}); !errors.Is(err, cpg.ErrTryAgain) {
+	if err := cl.Dispatch(ctx(t), cpgclient.DispatchOneNonblocking, func(*cpgclient.Message) {}); !errors.Is(err, cserror.ErrTryAgain) {
 		t.Fatalf("nothing pending: %v", err)
 	}
 	must(t, cl.Join(ctx(t), []byte("g")))

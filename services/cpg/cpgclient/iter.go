@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/gorosync/gorosync/services/cpg"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // Iteration walks a snapshot of the service's process table
@@ -19,7 +20,7 @@ type Iteration struct {
 // cpg.IterOneGroup (group's processes).
 func (c *Client) IterationInitialize(ctx context.Context, typ cpg.IterType, group []byte) (*Iteration, error) {
 	if (typ == cpg.IterOneGroup) != (group != nil) || typ < cpg.IterNameOnly || typ > cpg.IterAll {
-		return nil, cpg.ErrInvalidParam
+		return nil, cserror.ErrInvalidParam
 	}
 	if err := checkName(group); err != nil {
 		return nil, err
@@ -34,17 +35,17 @@ func (c *Client) IterationInitialize(ctx context.Context, typ cpg.IterType, grou
 }
 
 // Next returns the next process (Group aliases nothing: it is a copy);
-// cpg.ErrNoSections after the last.
+// cserror.ErrNoSections after the last.
 func (it *Iteration) Next(ctx context.Context) (cpg.Entry, error) {
 	if it.done {
-		return cpg.Entry{}, cpg.ErrNoSections
+		return cpg.Entry{}, cserror.ErrNoSections
 	}
 	c := it.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	b, err := c.call(ctx, "iteration next", cpg.EncodeIter(c.req, cpg.ReqIterNext, it.handle), cpg.ResIterNext, cpg.IterNextResSize)
 	if err != nil {
-		if err == cpg.ErrNoSections {
+		if err == cserror.ErrNoSections {
 			it.done = true
 		}
 		return cpg.Entry{}, err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorosync/gorosync/services/cpg"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/shm/client"
 )
 
@@ -33,7 +34,7 @@ func (c *Client) Mcast(ctx context.Context, g cpg.Guarantee, msg []byte) error {
 // must be followed by Commit before any other request.
 func (c *Client) Claim(n int) ([]byte, error) {
 	if n < 0 || n > cpg.MaxAtomicMsgSize {
-		return nil, cpg.ErrTooBig
+		return nil, cserror.ErrTooBig
 	}
 	c.mu.Lock()
 	buf, err := c.ipc.Claim(cpg.McastReqSize + n)
@@ -49,7 +50,7 @@ func (c *Client) Claim(n int) ([]byte, error) {
 // Commit sends the claimed message with guarantee g.
 func (c *Client) Commit(g cpg.Guarantee) error {
 	if c.claimN < 0 {
-		return cpg.ErrBadHandle
+		return cserror.ErrBadHandle
 	}
 	defer c.mu.Unlock()
 	n := cpg.McastReqSize + c.claimN
@@ -99,7 +100,7 @@ func (c *Client) mcastFragments(ctx context.Context, g cpg.Guarantee, msg []byte
 func (c *Client) fragment(ctx context.Context, g cpg.Guarantee, msg []byte, off, n int, typ uint32) error {
 	for try := 0; ; try++ {
 		err := c.sendFragment(ctx, g, msg, off, n, typ)
-		if Code(err) != cpg.ErrTryAgain || try >= maxRetries {
+		if cserror.Code(err) != cserror.ErrTryAgain || try >= maxRetries {
 			return err
 		}
 		select {
@@ -142,7 +143,7 @@ func (c *Client) sendFragment(ctx context.Context, g cpg.Guarantee, msg []byte, 
 	if k < cpg.ResHeaderSize {
 		return ipcError("mcast", errBadReply)
 	}
-	if e := cpg.HeaderError(c.resp); e != cpg.OK {
+	if e := cpg.HeaderError(c.resp); e != cserror.OK {
 		return e
 	}
 	return nil

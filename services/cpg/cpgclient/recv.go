@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/gorosync/gorosync/services/cpg"
+	"github.com/gorosync/gorosync/services/cserror"
 	"golang.org/x/sys/unix"
 )
 
@@ -130,7 +131,7 @@ func (c *Client) Dispatch(ctx context.Context, flags DispatchFlags, h Handler) e
 		if flags == DispatchAll || flags == DispatchOneNonblocking {
 			if !c.pending() {
 				if flags == DispatchOneNonblocking {
-					return cpg.ErrTryAgain
+					return cserror.ErrTryAgain
 				}
 				return nil
 			}

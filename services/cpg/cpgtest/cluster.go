@@ -8,7 +8,6 @@ package cpgtest
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,7 +15,7 @@ import (
 	"github.com/gorosync/gorosync/services/cpg"
 	"github.com/gorosync/gorosync/services/servicetest"
 	"github.com/gorosync/gorosync/shm"
-	"golang.org/x/sys/unix"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 // Options configure Start.
@@ -40,17 +39,14 @@ type Options struct {
 	Loopback bool
 }
 
-// Cluster is the running cluster.
+// Cluster is the running cluster. Its embedded shmtest.Server is the
+// loop: Do runs a function there.
 type Cluster struct {
+	*shmtest.Server
 	Bus     *servicetest.Bus
 	Engines map[uint32]*cpg.Engine
-	servers map[uint32]*shm.Server
 	names   map[uint32]string
-	order   []uint32
 	loop    *loopRing
-	fns     chan func()
-	stop    chan struct{}
-	done    chan struct{}
 	hold    atomic.Bool
 }
 
@@ -68,12 +64,11 @@ func Start(t testing.TB, opts Options) *Cluster {
 	if opts.Name == nil {
 		opts.Name = func(n uint32) string { return fmt.Sprintf("cpgt-%d-%d", os.Getpid(), n) }
 	}
-	c := &Cluster{Bus: servicetest.New(), Engines: map[uint32]*cpg.Engine{}, servers: map[uint32]*shm.Server{},
-		names: map[uint32]string{}, order: opts.Nodes, fns: make(chan func()), stop: make(chan struct{}), done: make(chan struct{})}
+	c := &Cluster{Bus: servicetest.New(), Engines: map[uint32]*cpg.Engine{}, names: map[uint32]string{}}
 	if opts.Loopback {
 		opts.Nodes = opts.Nodes[:1]
-		c.order = opts.Nodes
 	}
+	var cfgs []shm.Config
 	for _, id := range opts.Nodes {
 		e := cpg.New(opts.Config)
 		if opts.Loopback {
@@ -91,14 +86,7 @@ func Start(t testing.TB, opts Options) *Cluster {
 		if opts.Extra != nil {
 			services = append(services, opts.Extra(id)...)
 		}
-		srv, err := shm.New(shm.Config{Services: services, Mode: opts.Mode})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := srv.Start(); err != nil {
-			t.Fatal(err)
-		}
-		c.servers[id] = srv
+		cfgs = append(cfgs, shm.Config{Services: services, Mode: opts.Mode})
 	}
 	if c.loop != nil {
 		c.loop.form()
@@ -106,15 +94,7 @@ func Start(t testing.TB, opts Options) *Cluster {
 		c.Bus.Form(opts.Nodes...)
 		c.Bus.Run(1000, 10)
 	}
-	go c.run()
-	t.Cleanup(func() {
-		close(c.stop)
-		<-c.done
-		for _, srv := range c.servers {
-			_ = srv.Close()
-		}
-		WaitNoShm(t, 5*time.Second)
-	})
+	c.Server = shmtest.StartWith(t, shmtest.Options{Step: c.step}, cfgs...)
 	return c
 }
 
@@ -125,49 +105,16 @@ func (c *Cluster) Name(node uint32) string { return c.names[node] }
 // still served, their messages wait.
 func (c *Cluster) Hold(on bool) { c.hold.Store(on) }
 
-func (c *Cluster) run() {
-	defer close(c.done)
-	fds := make([]unix.PollFd, 0, len(c.servers))
-	for _, id := range c.order {
-		fds = append(fds, unix.PollFd{Fd: int32(c.servers[id].Fd()), Events: unix.POLLIN})
+// step delivers exec messages on the loop, 1 ms of bus time a pass
+// (none while held).
+func (c *Cluster) step(int64) int {
+	switch {
+	case c.hold.Load():
+		return 0
+	case c.loop != nil:
+		return c.loop.step()
 	}
-	ts := unix.NsecToTimespec(int64(time.Millisecond))
-	for {
-		select {
-		case <-c.stop:
-			return
-		case f := <-c.fns:
-			f()
-			continue
-		default:
-		}
-		work := 0
-		for _, id := range c.order {
-			work += c.servers[id].Poll()
-		}
-		switch {
-		case c.hold.Load():
-		case c.loop != nil:
-			work += c.loop.step()
-		default:
-			work += c.Bus.Step(1_000_000)
-		}
-		if work == 0 {
-			_, _ = unix.Ppoll(fds, &ts, nil)
-		}
-	}
-}
-
-// Do runs f on the loop's goroutine (the engines' owner) and waits.
-func (c *Cluster) Do(t testing.TB, f func()) {
-	t.Helper()
-	ch := make(chan struct{})
-	select {
-	case c.fns <- func() { f(); close(ch) }:
-	case <-time.After(10 * time.Second):
-		t.Fatal("cpgtest: loop stuck")
-	}
-	<-ch
+	return c.Bus.Step(1_000_000)
 }
 
 // Form installs a configuration of ids (on the loop).
@@ -196,26 +143,5 @@ func (c *Cluster) Until(t testing.TB, d time.Duration, cond func() bool) bool {
 			return false
 		}
 		time.Sleep(time.Millisecond)
-	}
-}
-
-// WaitNoShm waits for this process's /dev/shm/qb-<pid>-* directories to
-// go, removes leftovers and fails t if there were any.
-func WaitNoShm(t testing.TB, d time.Duration) {
-	pat := fmt.Sprintf("/dev/shm/qb-%d-*", os.Getpid())
-	end := time.Now().Add(d)
-	for {
-		left, _ := filepath.Glob(pat)
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(end) {
-			for _, l := range left {
-				os.RemoveAll(l)
-			}
-			t.Errorf("left in /dev/shm: %v", left)
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

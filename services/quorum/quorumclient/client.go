@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/quorum"
 	"github.com/gorosync/gorosync/shm/client"
 )
@@ -44,7 +45,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		name = "quorum"
 	}
 	if opts.Model != quorum.ModelV0 && opts.Model != quorum.ModelV1 {
-		return nil, quorum.ErrInvalidParam
+		return nil, cserror.ErrInvalidParam
 	}
 	qc, err := client.Dial(ctx, name, opts.IPC)
 	if err != nil {
@@ -79,7 +80,7 @@ func (c *Client) call(ctx context.Context, id int32, size, want int) ([]byte, er
 	if n < quorum.ResHdrSize || n < want {
 		return nil, fmt.Errorf("quorum: reply of %d bytes to request %d, want %d: %w", n, id, want, client.ErrInvalid)
 	}
-	if e := quorum.Error(le.Uint32(c.resp[16:])); e != quorum.OK {
+	if e := quorum.Error(le.Uint32(c.resp[16:])); e != cserror.OK {
 		return nil, e
 	}
 	return c.resp[:n], nil
@@ -102,7 +103,7 @@ func (c *Client) Quorate(ctx context.Context) (bool, error) {
 // TrackStart starts tracking (quorum.TrackCurrent, TrackChanges,
 // TrackChangesOnly): with CURRENT or CHANGES the current state is queued
 // as events before the call returns. Tracking twice gives
-// quorum.ErrExist.
+// cserror.ErrExist.
 func (c *Client) TrackStart(ctx context.Context, flags uint32) error {
 	le.PutUint32(c.req[16:], flags)
 	_, err := c.call(ctx, quorum.ReqTrackStart, 24, quorum.ResHdrSize)

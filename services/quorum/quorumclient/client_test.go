@@ -4,108 +4,37 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorosync/gorosync/services"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/quorum"
 	"github.com/gorosync/gorosync/services/quorum/quorumclient"
 	"github.com/gorosync/gorosync/shm"
-	"golang.org/x/sys/unix"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 var le = binary.LittleEndian
 
 // loop is an in-process shm server serving one quorum engine under a
 // private socket name (abstract sockets are per network namespace: never
-// "quorum" here); its goroutine owns the engine.
+// "quorum" here); its goroutine owns the engine (Do).
 type loop struct {
-	srv        *shm.Server
-	e          *quorum.Engine
-	name       string
-	fns        chan func()
-	stop, done chan struct{}
+	*shmtest.Server
+	e    *quorum.Engine
+	name string
 }
-
-var seq atomic.Uint32
 
 func startLoop(t *testing.T, provider string) *loop {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (the shm server chowns per-connection files)")
-	}
 	e, err := quorum.New(quorum.Config{Provider: provider})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &loop{e: e, name: fmt.Sprintf("gsq-%d-%d", os.Getpid(), seq.Add(1)),
-		fns: make(chan func()), stop: make(chan struct{}), done: make(chan struct{})}
-	if l.srv, err = shm.New(shm.Config{Services: []shm.Service{{Name: l.name, Handler: e}}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go l.run()
-	t.Cleanup(func() {
-		close(l.stop)
-		<-l.done
-		_ = l.srv.Close()
-		waitNoShm(t, 5*time.Second)
-	})
-	return l
-}
-
-func (l *loop) run() {
-	defer close(l.done)
-	fds := []unix.PollFd{{Fd: int32(l.srv.Fd()), Events: unix.POLLIN}}
-	ts := unix.NsecToTimespec(int64(time.Millisecond))
-	for {
-		select {
-		case <-l.stop:
-			return
-		case f := <-l.fns:
-			f()
-			continue
-		default:
-		}
-		if l.srv.Poll() == 0 {
-			_, _ = unix.Ppoll(fds, &ts, nil)
-		}
-	}
-}
-
-func (l *loop) do(t *testing.T, f func()) {
-	t.Helper()
-	ch := make(chan struct{})
-	select {
-	case l.fns <- func() { f(); close(ch) }:
-	case <-time.After(5 * time.Second):
-		t.Fatal("loop stuck")
-	}
-	<-ch
-}
-
-func waitNoShm(t testing.TB, d time.Duration) {
-	pat := fmt.Sprintf("/dev/shm/qb-%d-*", os.Getpid())
-	end := time.Now().Add(d)
-	for {
-		left, _ := filepath.Glob(pat)
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(end) {
-			for _, p := range left {
-				os.RemoveAll(p)
-			}
-			t.Errorf("left in /dev/shm: %v", left)
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	name := shmtest.Name("gsq")
+	s := shmtest.Start(t, shm.Config{Services: []shm.Service{{Name: name, Handler: e}}})
+	return &loop{Server: s, e: e, name: name}
 }
 
 func ctxT(t *testing.T) context.Context {
@@ -147,7 +76,7 @@ func TestModelV0(t *testing.T) {
 	if q, err := c.Quorate(ctx); err != nil || q {
 		t.Errorf("before the provider reports: quorate %v %v", q, err)
 	}
-	l.do(t, func() { l.e.SetQuorum([]uint32{1, 2, 3}, true, ring) })
+	l.Do(t, func() { l.e.SetQuorum([]uint32{1, 2, 3}, true, ring) })
 	if q, err := c.Quorate(ctx); err != nil || !q {
 		t.Errorf("after the report: quorate %v %v", q, err)
 	}
@@ -159,11 +88,11 @@ func TestModelV0(t *testing.T) {
 	if ev.ID != quorum.ResNotification || !ev.Quorate || ev.Ring.Seq != 0xaa || fmt.Sprint(ev.Members) != "[1 2 3]" {
 		t.Errorf("initial event %+v", ev)
 	}
-	if err := c.TrackStart(ctx, quorum.TrackChanges); err != quorum.ErrExist {
+	if err := c.TrackStart(ctx, quorum.TrackChanges); err != cserror.ErrExist {
 		t.Errorf("second trackstart: %v, want CS_ERR_EXIST", err)
 	}
 	event(t, c) // its initial state still comes
-	l.do(t, func() {
+	l.Do(t, func() {
 		l.e.SyncInit([]uint32{1, 2}, []uint32{1, 2}, services.RingID{Rep: 1, Seq: 0xb0})
 		l.e.SyncActivate()
 		l.e.SetQuorum([]uint32{1, 2}, true, services.RingID{Rep: 1, Seq: 0xb0})
@@ -178,7 +107,7 @@ func TestModelV0(t *testing.T) {
 	if err := c.TrackStop(ctx); err != nil {
 		t.Errorf("second trackstop: %v", err)
 	}
-	l.do(t, func() {
+	l.Do(t, func() {
 		if l.e.Trackers() != 0 {
 			t.Errorf("%d trackers after trackstop", l.e.Trackers())
 		}
@@ -189,7 +118,7 @@ func TestModelV1(t *testing.T) {
 	l := startLoop(t, quorum.ProviderVotequorum)
 	c := dial(t, l, quorum.ModelV1)
 	ctx := ctxT(t)
-	l.do(t, func() {
+	l.Do(t, func() {
 		l.e.SyncInit([]uint32{1}, []uint32{1, 2, 3}, ring)
 		l.e.SyncActivate()
 		l.e.SetQuorum([]uint32{1, 2, 3}, true, ring)
@@ -214,7 +143,7 @@ func TestModelV1(t *testing.T) {
 		t.Errorf("second event %+v", ev)
 	}
 	next := services.RingID{Rep: 1, Seq: 0xb0}
-	l.do(t, func() {
+	l.Do(t, func() {
 		l.e.SyncInit([]uint32{1, 2}, []uint32{1, 2, 4}, next)
 		l.e.SyncActivate()
 		l.e.SetQuorum([]uint32{1, 2, 4}, true, next)
@@ -257,11 +186,11 @@ func TestBadRequests(t *testing.T) {
 		id, size int
 		want     quorum.Error
 	}{
-		{"unknown id", req(5, 16), 0, 24, quorum.ErrInvalidParam},
-		{"negative id", req(-7, 16), 0, 24, quorum.ErrInvalidParam},
-		{"long getquorate", req(quorum.ReqGetQuorate, 24), quorum.ResGetQuorate, 32, quorum.ErrInvalidParam},
-		{"short trackstart", req(quorum.ReqTrackStart, 16), quorum.ResTrackStart, 24, quorum.ErrInvalidParam},
-		{"model 2", req(quorum.ReqModelGetType, 24, 2), quorum.ResModelGetType, 32, quorum.ErrInvalidParam},
+		{"unknown id", req(5, 16), 0, 24, cserror.ErrInvalidParam},
+		{"negative id", req(-7, 16), 0, 24, cserror.ErrInvalidParam},
+		{"long getquorate", req(quorum.ReqGetQuorate, 24), quorum.ResGetQuorate, 32, cserror.ErrInvalidParam},
+		{"short trackstart", req(quorum.ReqTrackStart, 16), quorum.ResTrackStart, 24, cserror.ErrInvalidParam},
+		{"model 2", req(quorum.ReqModelGetType, 24, 2), quorum.ResModelGetType, 32, cserror.ErrInvalidParam},
 	} {
 		n, err := c.Request(ctx, tc.req, resp)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/gorosync/gorosync/services"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/quorum"
 	"github.com/gorosync/gorosync/services/votequorum"
 	"github.com/gorosync/gorosync/shm/client"
@@ -63,7 +64,7 @@ func (c *Client) call(ctx context.Context, id int32, size, want int) ([]byte, er
 	if n < want {
 		return nil, fmt.Errorf("votequorum: reply of %d bytes to request %d, want %d: %w", n, id, want, client.ErrInvalid)
 	}
-	if e := quorum.Error(le.Uint32(c.resp[16:])); e != quorum.OK {
+	if e := quorum.Error(le.Uint32(c.resp[16:])); e != cserror.OK {
 		return c.resp[:n], e
 	}
 	return c.resp[:n], nil
@@ -74,7 +75,7 @@ func (c *Client) status(ctx context.Context, id int32, size int) error {
 	return err
 }
 
-// GetInfo asks about nodeid (0: this node): quorum.ErrNotExist for a node
+// GetInfo asks about nodeid (0: this node): cserror.ErrNotExist for a node
 // the service does not know.
 func (c *Client) GetInfo(ctx context.Context, nodeid uint32) (votequorum.Info, error) {
 	le.PutUint32(c.req[16:], nodeid)
@@ -107,14 +108,14 @@ func (c *Client) TrackStart(ctx context.Context, context uint64, flags uint32) e
 	return c.status(ctx, votequorum.ReqTrackStart, 32)
 }
 
-// TrackStop stops tracking (quorum.ErrNotExist if not tracking).
+// TrackStop stops tracking (cserror.ErrNotExist if not tracking).
 func (c *Client) TrackStop(ctx context.Context) error {
 	return c.status(ctx, votequorum.ReqTrackStop, votequorum.ReqHdrSize)
 }
 
 func (c *Client) putName(off int, name string) error {
 	if len(name) >= votequorum.QdeviceNameLen {
-		return quorum.ErrInvalidParam
+		return cserror.ErrInvalidParam
 	}
 	copy(c.req[off:], name)
 	return nil

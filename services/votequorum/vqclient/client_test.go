@@ -4,20 +4,18 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorosync/gorosync/services"
 	"github.com/gorosync/gorosync/services/cmap"
+	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/quorum"
 	"github.com/gorosync/gorosync/services/servicetest"
 	"github.com/gorosync/gorosync/services/votequorum"
 	"github.com/gorosync/gorosync/services/votequorum/vqclient"
 	"github.com/gorosync/gorosync/shm"
-	"golang.org/x/sys/unix"
+	"github.com/gorosync/gorosync/shm/shmtest"
 )
 
 var le = binary.LittleEndian
@@ -86,110 +84,26 @@ func (c *cluster) crash(id uint32) { c.bus.Crash(id) }
 
 // loop is an in-process shm server serving node 1's votequorum and quorum
 // engines of a test cluster, its goroutine polling the server and
-// stepping the bus on the real clock: the engines' owner.
+// stepping the bus on the real clock: the engines' owner (Do).
 type loop struct {
-	srv        *shm.Server
-	c          *cluster
-	vqName     string
-	qName      string
-	fns        chan func()
-	stop, done chan struct{}
+	*shmtest.Server
+	vqName string
+	qName  string
 }
-
-var nameSeq atomic.Uint32
 
 // startLoop serves node 1 of c under private socket names (abstract
 // sockets are per network namespace: never the real names here).
 func startLoop(t *testing.T, c *cluster) *loop {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (the shm server chowns per-connection files)")
-	}
-	n := nameSeq.Add(1)
-	l := &loop{c: c, vqName: fmt.Sprintf("gsvq-%d-%d", os.Getpid(), n), qName: fmt.Sprintf("gsq-%d-%d", os.Getpid(), n),
-		fns: make(chan func()), stop: make(chan struct{}), done: make(chan struct{})}
-	srv, err := shm.New(shm.Config{Services: []shm.Service{
+	l := &loop{vqName: shmtest.Name("gsvq"), qName: shmtest.Name("gsq")}
+	// The bus's clock follows the real one (the server's fd may stay
+	// readable, and a fixed step per pass would race ahead).
+	step := func(elapsedNs int64) int { c.bus.Step(elapsedNs); return 0 }
+	l.Server = shmtest.StartWith(t, shmtest.Options{Step: step}, shm.Config{Services: []shm.Service{
 		{Name: l.vqName, Handler: c.nodes[1].vq},
 		{Name: l.qName, Handler: c.nodes[1].q},
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	l.srv = srv
-	go l.run()
-	t.Cleanup(func() {
-		close(l.stop)
-		<-l.done
-		_ = srv.Close()
-		waitNoShm(t, 5*time.Second)
-	})
 	return l
-}
-
-func (l *loop) run() {
-	defer close(l.done)
-	fds := []unix.PollFd{{Fd: int32(l.srv.Fd()), Events: unix.POLLIN}}
-	ts := unix.NsecToTimespec(int64(time.Millisecond))
-	last := time.Now()
-	for {
-		select {
-		case <-l.stop:
-			return
-		case f := <-l.fns:
-			f()
-			continue
-		default:
-		}
-		if l.srv.Poll() > 0 {
-			continue
-		}
-		// The bus's clock follows the real one (the server's fd may stay
-		// readable, and a fixed step per pass would race ahead).
-		now := time.Now()
-		l.c.bus.Step(int64(now.Sub(last)))
-		last = now
-		_, _ = unix.Ppoll(fds, &ts, nil)
-	}
-}
-
-// do runs f on the loop goroutine and waits for it (bounded).
-func (l *loop) do(t testing.TB, f func()) {
-	t.Helper()
-	ch := make(chan struct{})
-	select {
-	case l.fns <- func() { f(); close(ch) }:
-	case <-time.After(5 * time.Second):
-		t.Fatal("loop stuck")
-	}
-	select {
-	case <-ch:
-	case <-time.After(10 * time.Second):
-		t.Fatal("loop function stuck")
-	}
-}
-
-// waitNoShm waits for this process's /dev/shm/qb-<pid>-* directories to
-// go, removes leftovers and fails if there were any.
-func waitNoShm(t testing.TB, d time.Duration) {
-	pat := fmt.Sprintf("/dev/shm/qb-%d-*", os.Getpid())
-	end := time.Now().Add(d)
-	for {
-		left, _ := filepath.Glob(pat)
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(end) {
-			for _, p := range left {
-				os.RemoveAll(p)
-			}
-			t.Errorf("left in /dev/shm: %v", left)
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func ctxT(t *testing.T) context.Context {
@@ -236,7 +150,7 @@ func TestIPCGetInfo(t *testing.T) {
 	if in, err = vc.GetInfo(ctx, 3); err != nil || in.NodeID != 3 || in.State != votequorum.NodeMember {
 		t.Errorf("getinfo(3) = %+v %v", in, err)
 	}
-	if _, err = vc.GetInfo(ctx, 99); err != quorum.ErrNotExist {
+	if _, err = vc.GetInfo(ctx, 99); err != cserror.ErrNotExist {
 		t.Errorf("getinfo(99): %v, want CS_ERR_NOT_EXIST", err)
 	}
 }
@@ -251,7 +165,7 @@ func TestIPCTrack(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ring services.RingID
-	l.do(t, func() { _, ring = c.nodes[1].q.View() })
+	l.Do(t, func() { _, ring = c.nodes[1].q.View() })
 	// The initial state was queued before the reply: nodelist, then quorum,
 	// both readable at once (with a context already done).
 	ev := queuedEvent(t, vc)
@@ -262,14 +176,14 @@ func TestIPCTrack(t *testing.T) {
 	if ev.ID != votequorum.ResQuorumNotification || !ev.Quorate || ev.Context != cookie || fmt.Sprint(ev.Nodes) != "[{1 1} {2 1} {3 1}]" {
 		t.Errorf("second event %+v, want quorate, nodes 1-3 members", ev)
 	}
-	if err := vc.TrackStart(ctx, 7, votequorum.TrackChanges); err != quorum.ErrExist {
+	if err := vc.TrackStart(ctx, 7, votequorum.TrackChanges); err != cserror.ErrExist {
 		t.Errorf("second trackstart: %v, want CS_ERR_EXIST", err)
 	}
 	nextEvent(t, vc) // the second trackstart's initial state still comes
 	nextEvent(t, vc)
 
 	// Node 3 goes: a nodelist event during sync, a quorum event at its end.
-	l.do(t, func() { c.crash(3); c.bus.Form(1, 2) })
+	l.Do(t, func() { c.crash(3); c.bus.Form(1, 2) })
 	ev = nextEvent(t, vc)
 	if ev.ID != votequorum.ResNodeListNotification || fmt.Sprint(ev.Members) != "[1 2]" || ev.Context != cookie {
 		t.Errorf("after the change: %+v, want the nodelist [1 2]", ev)
@@ -286,19 +200,19 @@ func TestIPCTrack(t *testing.T) {
 	if ev.ID != votequorum.ResExpectedVotesNotification || ev.ExpectedVotes != 3 || ev.Context != cookie {
 		t.Errorf("after setexpected: %+v", ev)
 	}
-	if err := vc.SetExpected(ctx, 1); err != quorum.ErrInvalidParam {
+	if err := vc.SetExpected(ctx, 1); err != cserror.ErrInvalidParam {
 		t.Errorf("setexpected 1 below the votes present: %v", err)
 	}
-	if err := vc.SetVotes(ctx, 77, 1); err != quorum.ErrNameNotFound {
+	if err := vc.SetVotes(ctx, 77, 1); err != cserror.ErrNameNotFound {
 		t.Errorf("setvotes of an unknown node: %v", err)
 	}
 	if err := vc.TrackStop(ctx); err != nil {
 		t.Errorf("trackstop: %v", err)
 	}
-	if err := vc.TrackStop(ctx); err != quorum.ErrNotExist {
+	if err := vc.TrackStop(ctx); err != cserror.ErrNotExist {
 		t.Errorf("second trackstop: %v, want CS_ERR_NOT_EXIST", err)
 	}
-	l.do(t, func() {
+	l.Do(t, func() {
 		if n := c.nodes[1].vq.Trackers(); n != 0 {
 			t.Errorf("%d trackers after trackstop", n)
 		}
@@ -346,7 +260,7 @@ func TestIPCBadRequests(t *testing.T) {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		id, size, e := int32(le.Uint32(resp)), le.Uint32(resp[8:]), quorum.Error(le.Uint32(resp[16:]))
-		if n != tc.size || id != int32(tc.id) || size != uint32(tc.size) || e != quorum.ErrInvalidParam {
+		if n != tc.size || id != int32(tc.id) || size != uint32(tc.size) || e != cserror.ErrInvalidParam {
 			t.Errorf("%s: reply %d bytes id %d size %d error %v; want %d bytes id %d CS_ERR_INVALID_PARAM", tc.name, n, id, size, e, tc.size, tc.id)
 		}
 	}
@@ -364,18 +278,18 @@ func TestIPCQdevice(t *testing.T) {
 	if err != nil || in.QdeviceVotes != 2 || in.ExpectedVotes != 5 || in.Quorum != 3 || in.Flags != votequorum.InfoQuorate {
 		t.Fatalf("getinfo with a qdevice configured: %+v %v", in, err)
 	}
-	if err := vc.QdevicePoll(ctx, "dev", true, services.RingID{}); err != quorum.ErrNotExist {
+	if err := vc.QdevicePoll(ctx, "dev", true, services.RingID{}); err != cserror.ErrNotExist {
 		t.Errorf("poll before register: %v", err)
 	}
 	if err := vc.QdeviceRegister(ctx, "dev"); err != nil {
 		t.Fatalf("register: %v", err)
 	}
-	if err := vc.QdeviceRegister(ctx, "other"); err != quorum.ErrExist {
+	if err := vc.QdeviceRegister(ctx, "other"); err != cserror.ErrExist {
 		t.Errorf("register another name: %v", err)
 	}
 	var ring services.RingID
-	l.do(t, func() { _, ring = c.nodes[1].q.View() })
-	if err := vc.QdevicePoll(ctx, "dev", true, services.RingID{Rep: 9, Seq: 9}); err != quorum.ErrMessageError {
+	l.Do(t, func() { _, ring = c.nodes[1].q.View() })
+	if err := vc.QdevicePoll(ctx, "dev", true, services.RingID{Rep: 9, Seq: 9}); err != cserror.ErrMessageError {
 		t.Errorf("poll with a stale ring: %v", err)
 	}
 	if err := vc.QdevicePoll(ctx, "dev", true, ring); err != nil {
@@ -390,7 +304,7 @@ func TestIPCQdevice(t *testing.T) {
 		t.Errorf("getinfo after poll: %+v, want flags %#x, total 5", in, wantFlags)
 	}
 	// Another node learns the device's name from the registration.
-	l.do(t, func() {
+	l.Do(t, func() {
 		if in, _ := c.nodes[2].vq.GetInfo(0); in.QdeviceName != "dev" {
 			t.Errorf("node 2 knows the device as %q", in.QdeviceName)
 		}
@@ -400,13 +314,13 @@ func TestIPCQdevice(t *testing.T) {
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for name := ""; name != "dev2"; {
-		l.do(t, func() { in, _ := c.nodes[1].vq.GetInfo(0); name = in.QdeviceName })
+		l.Do(t, func() { in, _ := c.nodes[1].vq.GetInfo(0); name = in.QdeviceName })
 		if time.Now().After(deadline) {
 			t.Fatalf("rename never applied: %q", name)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	if err := vc.QdeviceUnregister(ctx, "dev"); err != quorum.ErrInvalidParam {
+	if err := vc.QdeviceUnregister(ctx, "dev"); err != cserror.ErrInvalidParam {
 		t.Errorf("unregister by the old name: %v", err)
 	}
 	if err := vc.QdeviceUnregister(ctx, "dev2"); err != nil {
