@@ -71,7 +71,10 @@ func TestLibcpg(t *testing.T) {
 	}
 	bin := buildCClient(t)
 	startReal(t)
-	g := goClient(t, 5000)
+	// The Go client claims pid 1 so that it sorts first in every member list
+	// (members are ordered by node and pid; real pids wrap below any other
+	// fixed choice).
+	g := goClient(t, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := g.Join(ctx, []byte("cgrp")); err != nil {
@@ -141,8 +144,8 @@ func TestLibcpg(t *testing.T) {
 		if strings.HasPrefix(l, "deliver ") {
 			f := strings.Fields(l) // deliver GROUP from N/P LEN ok
 			cOrder = append(cOrder, f[3]+" "+f[4])
-			if f[3] == "1/5000" {
-				if l != "deliver cgrp from 1/5000 3 ok" {
+			if f[3] == "1/1" {
+				if l != "deliver cgrp from 1/1 3 ok" {
 					t.Errorf("C client: %q", l)
 				}
 				continue
@@ -153,15 +156,15 @@ func TestLibcpg(t *testing.T) {
 	want := strings.Join([]string{
 		"local 1",
 		"max_atomic 1047552",
-		"confchg cgrp members [1/5000 1/" + p + "] left [] joined [1/" + p + ":1]",
+		"confchg cgrp members [1/1 1/" + p + "] left [] joined [1/" + p + ":1]",
 		"totem 1.4 [1]",
 		"deliver cgrp from 1/" + p + " 64 ok",
 		"deliver cgrp from 1/" + p + " 1024 ok",
 		"deliver cgrp from 1/" + p + " 65536 ok",
 		"deliver cgrp from 1/" + p + " 1048576 ok",
 		"deliver cgrp from 1/" + p + " 100 ok",
-		"membership [1/5000 1/" + p + "]",
-		"confchg cgrp members [1/5000] left [1/" + p + ":2] joined []",
+		"membership [1/1 1/" + p + "]",
+		"confchg cgrp members [1/1] left [1/" + p + ":2] joined []",
 	}, "\n")
 	if got := strings.Join(cRest, "\n"); got != want {
 		t.Errorf("C client printed\n%s\nwant\n%s", got, want)
@@ -171,20 +174,20 @@ func TestLibcpg(t *testing.T) {
 		if strings.HasPrefix(l, "deliver ") {
 			f := strings.Fields(l) // deliver N/P LEN ok
 			goOrder = append(goOrder, f[1]+" "+f[2])
-			if f[1] == "1/5000" {
+			if f[1] == "1/1" {
 				continue
 			}
 		}
 		goRest = append(goRest, l)
 	}
 	wantGo := strings.Join([]string{
-		"confchg [{1 5000 -} {1 " + p + " -}] [] [{1 " + p + " join}]",
+		"confchg [{1 1 -} {1 " + p + " -}] [] [{1 " + p + " join}]",
 		"deliver 1/" + p + " 64 true",
 		"deliver 1/" + p + " 1024 true",
 		"deliver 1/" + p + " 65536 true",
 		"deliver 1/" + p + " 1048576 true",
 		"deliver 1/" + p + " 100 true",
-		"confchg [{1 5000 -}] [{1 " + p + " leave}] []",
+		"confchg [{1 1 -}] [{1 " + p + " leave}] []",
 	}, "\n")
 	if s := strings.Join(goRest, "\n"); s != wantGo {
 		t.Errorf("Go client saw\n%s\nwant\n%s", s, wantGo)
