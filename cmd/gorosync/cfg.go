@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/gorosync/gorosync/services/cfg"
-	"github.com/gorosync/gorosync/services/cserror"
 	"github.com/gorosync/gorosync/services/cmap/coroparse"
+	"github.com/gorosync/gorosync/services/cserror"
 )
 
 // exitFatal is corosync's exit status for a fatal error (killed by

@@ -121,7 +121,9 @@ func TestClusterLibcpgKillRestart(t *testing.T) {
 	// and for every message sent, then end them.
 	leave := fmt.Sprintf("left [3/%d:5]", second3.cmd.Process.Pid)
 	for _, s := range []*streamClient{a, b} {
-		if !waitFor(20*time.Second, func() bool { return strings.Contains(s.out.String(), leave) && strings.Count(s.out.String(), "\nsent ") == 1 }) {
+		if !waitFor(20*time.Second, func() bool {
+			return strings.Contains(s.out.String(), leave) && strings.Count(s.out.String(), "\nsent ") == 1
+		}) {
 			t.Fatalf("a client never saw n3's client go (%s) or never finished sending:\n%s", leave, tail(s.out.String()))
 		}
 	}
