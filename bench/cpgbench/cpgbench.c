@@ -7,14 +7,27 @@
  * cpgbench — a small libcpg benchmark client.
  *
  * Joins a cpg group and either
- *   -m throughput -s SIZE -t SECONDS   sends SIZE-byte agreed messages as fast as
+ *   -m throughput -s SIZE -t SECONDS [-f N]
+ *                                      sends SIZE-byte agreed messages as fast as
  *                                      flow control allows for SECONDS after the
  *                                      first own delivery, counting own deliveries;
+ *                                      with -f, never more than N own messages sent
+ *                                      and not yet delivered back;
  *   -m throughput -w -t SECONDS        (watch) only joins and counts deliveries from
  *                                      any sender for SECONDS;
  *   -m latency -s SIZE -n COUNT -r RATE
  *                                      sends COUNT messages paced at RATE msgs/s and
- *                                      records send -> own agreed delivery latency.
+ *                                      records send -> own agreed delivery latency;
+ *   -m pingpong -s SIZE -n COUNT       sends COUNT messages one at a time, each after
+ *                                      the previous one was delivered back, and records
+ *                                      the same latency;
+ *   -m members -t SECONDS              (cpg model v1) prints one JSON line per totem
+ *                                      and group configuration change, with the
+ *                                      CLOCK_MONOTONIC time it arrived, for SECONDS or
+ *                                      until SIGTERM.
+ *
+ * -o FILE (latency, pingpong) also writes every latency sample, in nanoseconds, one a
+ * line in sequence order, to FILE.
  *
  * Every message carries a header (magic, sender pid, sequence number, CLOCK_MONOTONIC
  * send time); per-sender sequence order is checked on delivery.
@@ -29,11 +42,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -64,7 +79,7 @@ struct sender {
 	uint64_t next_seq;
 };
 
-enum mode { MODE_THROUGHPUT, MODE_LATENCY };
+enum mode { MODE_THROUGHPUT, MODE_LATENCY, MODE_PINGPONG, MODE_MEMBERS };
 
 static struct {
 	/* options */
@@ -75,6 +90,8 @@ static struct {
 	double seconds;
 	uint64_t count;
 	double rate;
+	const char *samples_path;
+	uint64_t max_inflight; /* throughput: own messages sent but not delivered, 0 = no bound */
 
 	/* identity */
 	cpg_handle_t handle;
@@ -170,9 +187,11 @@ static void die_cs(const char *call, cs_error_t err)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: cpgbench [-g GROUP] -m throughput -s SIZE -t SECONDS\n"
+		"usage: cpgbench [-g GROUP] -m throughput -s SIZE -t SECONDS [-f MAX_IN_FLIGHT]\n"
 		"       cpgbench [-g GROUP] -m throughput -w -t SECONDS\n"
-		"       cpgbench [-g GROUP] -m latency -s SIZE -n COUNT -r RATE\n"
+		"       cpgbench [-g GROUP] -m latency -s SIZE -n COUNT -r RATE [-o FILE]\n"
+		"       cpgbench [-g GROUP] -m pingpong -s SIZE -n COUNT [-o FILE]\n"
+		"       cpgbench [-g GROUP] -m members -t SECONDS\n"
 		"  SIZE >= %zu and <= %d bytes; default group \"gsbench\"\n",
 		sizeof(struct bench_hdr), MAX_SIZE);
 	exit(1);
@@ -242,7 +261,8 @@ static void deliver_cb(cpg_handle_t handle, const struct cpg_name *group_name,
 		g.delivered++;
 		if (in_window)
 			g.window_own++;
-		if (g.mode == MODE_LATENCY && h.seq < g.count && !g.lat_seen[h.seq]) {
+		if ((g.mode == MODE_LATENCY || g.mode == MODE_PINGPONG) && h.seq < g.count &&
+		    !g.lat_seen[h.seq]) {
 			g.lat_seen[h.seq] = 1;
 			g.lat[h.seq] = t - (int64_t)h.send_ns;
 		}
@@ -264,6 +284,17 @@ static void deliver_cb(cpg_handle_t handle, const struct cpg_name *group_name,
 	}
 }
 
+/* Prints "[nodeid,pid,reason],..." for a cpg address list. */
+static void print_addrs(const struct cpg_address *a, size_t n)
+{
+	size_t i;
+	putchar('[');
+	for (i = 0; i < n; i++)
+		printf("%s[%" PRIu32 ",%" PRIu32 ",%" PRIu32 "]", i ? "," : "", a[i].nodeid, a[i].pid,
+		       a[i].reason);
+	putchar(']');
+}
+
 static void confchg_cb(cpg_handle_t handle, const struct cpg_name *group_name,
 		       const struct cpg_address *member_list, size_t member_list_entries,
 		       const struct cpg_address *left_list, size_t left_list_entries,
@@ -273,14 +304,37 @@ static void confchg_cb(cpg_handle_t handle, const struct cpg_name *group_name,
 
 	(void)handle;
 	(void)group_name;
-	(void)member_list;
-	(void)member_list_entries;
-	(void)left_list;
-	(void)left_list_entries;
 	for (i = 0; i < joined_list_entries; i++) {
 		if (joined_list[i].nodeid == g.my_nodeid && joined_list[i].pid == g.my_pid)
 			g.joined = 1;
 	}
+	if (g.mode != MODE_MEMBERS)
+		return;
+	/* One line per event, flushed at once: the reader timestamps failover
+	 * from these lines while the run goes on. */
+	printf("{\"ev\":\"confchg\",\"t_ns\":%" PRId64 ",\"members\":", now_ns());
+	print_addrs(member_list, member_list_entries);
+	printf(",\"left\":");
+	print_addrs(left_list, left_list_entries);
+	printf(",\"joined\":");
+	print_addrs(joined_list, joined_list_entries);
+	printf("}\n");
+	fflush(stdout);
+}
+
+static void totem_confchg_cb(cpg_handle_t handle, struct cpg_ring_id ring_id,
+			     uint32_t member_list_entries, const uint32_t *member_list)
+{
+	uint32_t i;
+
+	(void)handle;
+	printf("{\"ev\":\"totem\",\"t_ns\":%" PRId64 ",\"ring_node\":%" PRIu32
+	       ",\"ring_seq\":%" PRIu64 ",\"members\":[",
+	       now_ns(), ring_id.nodeid, ring_id.seq);
+	for (i = 0; i < member_list_entries; i++)
+		printf("%s%" PRIu32, i ? "," : "", member_list[i]);
+	printf("]}\n");
+	fflush(stdout);
 }
 
 /* Waits up to timeout_ns for the cpg fd to become readable, then dispatches
@@ -326,6 +380,7 @@ static int64_t left_ns(int64_t deadline, int64_t cap_ns)
 static void connect_and_join(int *fd)
 {
 	cpg_callbacks_t cb;
+	cpg_model_v1_data_t model;
 	struct cpg_name name;
 	cs_error_t err;
 	int64_t deadline;
@@ -333,10 +388,22 @@ static void connect_and_join(int *fd)
 	memset(&cb, 0, sizeof(cb));
 	cb.cpg_deliver_fn = deliver_cb;
 	cb.cpg_confchg_fn = confchg_cb;
+	memset(&model, 0, sizeof(model));
+	model.model = CPG_MODEL_V1;
+	model.cpg_deliver_fn = deliver_cb;
+	model.cpg_confchg_fn = confchg_cb;
+	model.cpg_totem_confchg_fn = totem_confchg_cb;
+	model.flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF;
 
 	deadline = now_ns() + INIT_RETRY_NS;
 	for (;;) {
-		err = cpg_initialize(&g.handle, &cb);
+		/* Only the members mode asks for totem confchgs: the measuring
+		 * modes stay on the plain API every cpg application uses. */
+		if (g.mode == MODE_MEMBERS)
+			err = cpg_model_initialize(&g.handle, CPG_MODEL_V1,
+						   (cpg_model_data_t *)&model, NULL);
+		else
+			err = cpg_initialize(&g.handle, &cb);
 		if (err == CS_OK)
 			break;
 		if ((err != CS_ERR_TRY_AGAIN && err != CS_ERR_LIBRARY) || now_ns() >= deadline)
@@ -415,6 +482,16 @@ static void drain(int fd)
 		pump(fd, left_ns(deadline, 10000000LL));
 }
 
+/* The client's own CPU time so far, user + system, in seconds. */
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0.0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static void json_string(const char *s)
 {
 	putchar('"');
@@ -447,11 +524,19 @@ static void run_throughput(int fd)
 			if (now_ns() >= wait_deadline)
 				die("cpg_mcast_joined: no own message delivered within %d s",
 				    (int)(FIRST_DELIVERY_WAIT_NS / 1000000000LL));
+			if (g.max_inflight != 0 && g.sent - g.delivered >= g.max_inflight) {
+				pump(fd, TRY_AGAIN_WAIT_NS);
+				continue;
+			}
 			pump(fd, try_send(buf) ? 0 : TRY_AGAIN_WAIT_NS);
 		}
 		start = g.first_own_ns;
 		g.window_end_ns = start + (int64_t)(g.seconds * 1e9);
 		while (now_ns() < g.window_end_ns) {
+			if (g.max_inflight != 0 && g.sent - g.delivered >= g.max_inflight) {
+				pump(fd, TRY_AGAIN_WAIT_NS); /* the window is full: wait for deliveries */
+				continue;
+			}
 			pump(fd, try_send(buf) ? 0 : TRY_AGAIN_WAIT_NS);
 		}
 		drain(fd);
@@ -499,8 +584,8 @@ static void run_throughput(int fd)
 		       all_secs > 0 ? (double)g.bytes_all / all_secs / 1e6 : 0.0);
 	}
 	printf(",\"lost\":%" PRIu64 ",\"gaps\":%" PRIu64 ",\"misordered\":%" PRIu64
-	       ",\"corrupt\":%" PRIu64 "}\n",
-	       lost, g.gaps, g.misordered, g.corrupt);
+	       ",\"corrupt\":%" PRIu64 ",\"cpu_s\":%.3f}\n",
+	       lost, g.gaps, g.misordered, g.corrupt, cpu_seconds());
 	free(buf);
 }
 
@@ -524,10 +609,49 @@ static double pct_us(const int64_t *s, size_t n, double p)
 	return (double)s[rank - 1] / 1e3;
 }
 
+/* Sends message number g.sent and dispatches until it came back (pingpong). */
+static void ping(int fd, char *buf)
+{
+	int64_t deadline = now_ns() + FIRST_DELIVERY_WAIT_NS;
+
+	while (!try_send(buf)) {
+		if (now_ns() >= deadline)
+			die("cpg_mcast_joined: CS_ERR_TRY_AGAIN for %d s",
+			    (int)(FIRST_DELIVERY_WAIT_NS / 1000000000LL));
+		pump(fd, TRY_AGAIN_WAIT_NS);
+	}
+	while (g.delivered < g.sent) {
+		if (now_ns() >= deadline)
+			die("message %" PRIu64 " not delivered within %d s", g.sent - 1,
+			    (int)(FIRST_DELIVERY_WAIT_NS / 1000000000LL));
+		pump(fd, left_ns(deadline, 10000000LL));
+	}
+}
+
+/* Writes every delivered message's latency, in ns, one a line, in sequence
+ * order. */
+static void write_samples(void)
+{
+	FILE *f;
+	uint64_t i;
+
+	if (g.samples_path == NULL)
+		return;
+	f = fopen(g.samples_path, "w");
+	if (f == NULL)
+		die("%s: %s", g.samples_path, strerror(errno));
+	for (i = 0; i < g.count; i++) {
+		if (g.lat_seen[i])
+			fprintf(f, "%" PRId64 "\n", g.lat[i]);
+	}
+	if (fclose(f) != 0)
+		die("%s: %s", g.samples_path, strerror(errno));
+}
+
 static void run_latency(int fd)
 {
 	char *buf;
-	int64_t t0, next, interval_ns, end_ns;
+	int64_t t0, next, interval_ns = 1, end_ns;
 	int64_t *samples;
 	size_t n = 0, i;
 	double sum = 0.0, secs;
@@ -539,12 +663,17 @@ static void run_latency(int fd)
 	if (buf == NULL || g.lat == NULL || g.lat_seen == NULL || samples == NULL)
 		die("out of memory");
 
-	interval_ns = (int64_t)(1e9 / g.rate);
+	if (g.mode == MODE_LATENCY)
+		interval_ns = (int64_t)(1e9 / g.rate);
 	if (interval_ns < 1)
 		interval_ns = 1;
 	t0 = now_ns();
 	while (g.sent < g.count) {
 		int64_t now;
+		if (g.mode == MODE_PINGPONG) {
+			ping(fd, buf);
+			continue;
+		}
 		next = t0 + (int64_t)g.sent * interval_ns;
 		now = now_ns();
 		if (now < next) {
@@ -555,6 +684,7 @@ static void run_latency(int fd)
 	}
 	drain(fd);
 	end_ns = now_ns();
+	write_samples();
 
 	for (i = 0; i < (size_t)g.count; i++) {
 		if (g.lat_seen[i]) {
@@ -565,26 +695,47 @@ static void run_latency(int fd)
 	qsort(samples, n, sizeof(*samples), cmp_i64);
 	secs = (double)(end_ns - t0) / 1e9;
 
-	printf("{\"mode\":\"latency\",\"group\":");
+	printf("{\"mode\":\"%s\",\"group\":", g.mode == MODE_PINGPONG ? "pingpong" : "latency");
 	json_string(g.group);
 	printf(",\"nodeid\":%" PRIu32 ",\"pid\":%" PRIu32, g.my_nodeid, g.my_pid);
 	printf(",\"size\":%zu,\"count\":%" PRIu64 ",\"rate\":%.1f,\"sent\":%" PRIu64
 	       ",\"delivered\":%" PRIu64 ",\"seconds\":%.3f",
-	       g.size, g.count, g.rate, g.sent, g.delivered, secs);
+	       g.size, g.count, g.mode == MODE_LATENCY ? g.rate : 0.0, g.sent, g.delivered, secs);
 	printf(",\"min_us\":%.1f,\"mean_us\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f"
 	       ",\"p999_us\":%.1f,\"max_us\":%.1f",
 	       n ? (double)samples[0] / 1e3 : 0.0, n ? sum / (double)n / 1e3 : 0.0,
 	       pct_us(samples, n, 0.50), pct_us(samples, n, 0.99),
 	       pct_us(samples, n, 0.999), n ? (double)samples[n - 1] / 1e3 : 0.0);
 	printf(",\"lost\":%" PRIu64 ",\"gaps\":%" PRIu64 ",\"misordered\":%" PRIu64
-	       ",\"corrupt\":%" PRIu64 "}\n",
+	       ",\"corrupt\":%" PRIu64 ",\"cpu_s\":%.3f}\n",
 	       g.sent > g.delivered ? g.sent - g.delivered : 0, g.gaps, g.misordered,
-	       g.corrupt);
+	       g.corrupt, cpu_seconds());
 
 	free(samples);
 	free(g.lat_seen);
 	free(g.lat);
 	free(buf);
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* Members mode: the callbacks print the events; this only dispatches until
+ * SECONDS passed or SIGTERM/SIGINT came (ppoll returns EINTR). */
+static void run_members(int fd)
+{
+	int64_t end = now_ns() + (int64_t)(g.seconds * 1e9);
+
+	while (!stop_requested && now_ns() < end)
+		pump(fd, left_ns(end, 100000000LL));
+	printf("{\"mode\":\"members\",\"group\":");
+	json_string(g.group);
+	printf(",\"nodeid\":%" PRIu32 ",\"pid\":%" PRIu32 "}\n", g.my_nodeid, g.my_pid);
 }
 
 static double parse_double(const char *opt, const char *s)
@@ -617,7 +768,7 @@ int main(int argc, char **argv)
 	cs_error_t err;
 
 	g.group = "gsbench";
-	while ((opt = getopt(argc, argv, "m:s:t:n:r:g:wh")) != -1) {
+	while ((opt = getopt(argc, argv, "m:s:t:n:r:g:o:f:wh")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 's': g.size = (size_t)parse_u64("s", optarg); have_s = 1; break;
@@ -625,6 +776,8 @@ int main(int argc, char **argv)
 		case 'n': g.count = parse_u64("n", optarg); have_n = 1; break;
 		case 'r': g.rate = parse_double("r", optarg); have_r = 1; break;
 		case 'g': g.group = optarg; break;
+		case 'o': g.samples_path = optarg; break;
+		case 'f': g.max_inflight = parse_u64("f", optarg); break;
 		case 'w': g.watch = 1; break;
 		default: usage();
 		}
@@ -645,17 +798,38 @@ int main(int argc, char **argv)
 		g.mode = MODE_LATENCY;
 		if (!have_s || !have_n || !have_r || have_t || g.watch)
 			usage();
+	} else if (strcmp(mode, "pingpong") == 0) {
+		g.mode = MODE_PINGPONG;
+		if (!have_s || !have_n || have_r || have_t || g.watch)
+			usage();
+	} else if (strcmp(mode, "members") == 0) {
+		struct sigaction sa;
+		g.mode = MODE_MEMBERS;
+		if (!have_t || have_s || have_n || have_r || g.watch)
+			usage();
+		/* No SA_RESTART: SIGTERM interrupts ppoll and ends the run. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_stop;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
 	} else {
-		die("unknown mode: %s (want throughput or latency)", mode);
+		die("unknown mode: %s (want throughput, latency, pingpong or members)", mode);
 	}
-	if (!g.watch && (g.size < sizeof(struct bench_hdr) || g.size > MAX_SIZE))
+	if (g.samples_path != NULL && g.mode != MODE_LATENCY && g.mode != MODE_PINGPONG)
+		usage();
+	if (g.max_inflight != 0 && (g.mode != MODE_THROUGHPUT || g.watch))
+		usage();
+	if (!g.watch && g.mode != MODE_MEMBERS &&
+	    (g.size < sizeof(struct bench_hdr) || g.size > MAX_SIZE))
 		die("size must be %zu..%d bytes", sizeof(struct bench_hdr), MAX_SIZE);
-	if (g.mode == MODE_LATENCY && g.count > 100000000ULL)
+	if ((g.mode == MODE_LATENCY || g.mode == MODE_PINGPONG) && g.count > 100000000ULL)
 		die("count too large");
 
 	connect_and_join(&fd);
 	if (g.mode == MODE_THROUGHPUT)
 		run_throughput(fd);
+	else if (g.mode == MODE_MEMBERS)
+		run_members(fd);
 	else
 		run_latency(fd);
 	fflush(stdout);

@@ -7,7 +7,13 @@
 //
 //	cpgbench [-g GROUP] -m throughput -s SIZE -t SECONDS
 //	cpgbench [-g GROUP] -m throughput -w -t SECONDS      (watch: count others' messages)
-//	cpgbench [-g GROUP] -m latency -s SIZE -n COUNT -r RATE
+//	cpgbench [-g GROUP] -m latency -s SIZE -n COUNT -r RATE [-o FILE]
+//	cpgbench [-g GROUP] -m pingpong -s SIZE -n COUNT [-o FILE]
+//	cpgbench [-g GROUP] -m members -t SECONDS      (one JSON event line per confchg)
+//
+// -o FILE writes every latency sample (ns, one a line) for ReadSamples. The
+// members mode streams Event lines (ParseEvent) as configuration changes
+// arrive and ends on SIGTERM.
 //
 // The IPC sockets of corosync are abstract unix sockets, which are per network
 // namespace: run the binary in the daemon's namespace (ip netns exec NS ...).
@@ -88,7 +94,7 @@ func build(outDir string, extraFlags []string) (string, error) {
 
 // Result is the JSON line cpgbench prints. Fields a mode does not produce stay zero.
 type Result struct {
-	Mode   string `json:"mode"` // "throughput", "watch" or "latency"
+	Mode   string `json:"mode"` // "throughput", "watch", "latency", "pingpong" or "members"
 	Group  string `json:"group"`
 	NodeID uint32 `json:"nodeid"`
 	PID    uint32 `json:"pid"`
@@ -131,6 +137,10 @@ type Result struct {
 	Gaps       uint64 `json:"gaps"`
 	Misordered uint64 `json:"misordered"`
 	Corrupt    uint64 `json:"corrupt"`
+
+	// CPUSeconds is the client's own user + system CPU time at the end
+	// (throughput, latency, pingpong).
+	CPUSeconds float64 `json:"cpu_s"`
 }
 
 // Parse returns the result in the last line of out that is a JSON object
@@ -156,7 +166,7 @@ func Parse(out []byte) (Result, error) {
 		return Result{}, fmt.Errorf("cpgbench: bad result line %q: %w", truncate(last, 300), err)
 	}
 	switch r.Mode {
-	case "throughput", "watch", "latency":
+	case "throughput", "watch", "latency", "pingpong", "members":
 	default:
 		return Result{}, fmt.Errorf("cpgbench: result line has unknown mode %q: %q", r.Mode, truncate(last, 300))
 	}

@@ -420,6 +420,34 @@ func TestCorosyncEndToEnd(t *testing.T) {
 		t.Errorf("latency: percentiles not positive and ordered: p50 %.1f p99 %.1f p99.9 %.1f max %.1f",
 			lat.P50Us, lat.P99Us, lat.P999Us, lat.MaxUs)
 	}
+	// The window bound (-f) keeps at most 4 own messages in flight and
+	// still delivers everything.
+	win := n.bench(t, bin, 60*time.Second, "-g", "gsbench-e2e", "-m", "throughput", "-s", "64", "-t", "1", "-f", "4")
+	if win.Delivered == 0 || win.Sent != win.Delivered || win.Lost != 0 {
+		t.Errorf("throughput -f 4: sent %d delivered %d lost %d", win.Sent, win.Delivered, win.Lost)
+	}
+
+	// Ping-pong writes one sample per message with -o, in ns.
+	samplesPath := filepath.Join(t.TempDir(), "samples.txt")
+	pp := n.bench(t, bin, 60*time.Second, "-g", "gsbench-e2e", "-m", "pingpong", "-s", "64", "-n", "200", "-o", samplesPath)
+	if pp.Mode != "pingpong" || pp.Delivered != 200 || pp.Lost != 0 || pp.Rate != 0 {
+		t.Errorf("pingpong: unexpected result %+v", pp)
+	}
+	f, err := os.Open(samplesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples, err := ReadSamples(f)
+	f.Close()
+	if err != nil || len(samples) != 200 {
+		t.Fatalf("pingpong samples: %d, %v", len(samples), err)
+	}
+	for _, ns := range samples {
+		if ns <= 0 || float64(ns) > pp.MaxUs*1e3+1e3 {
+			t.Fatalf("pingpong sample %d ns outside (0, max %.1f µs]", ns, pp.MaxUs)
+		}
+	}
+
 	t.Logf("corosync 3.1.7 single node udpu: 1 KiB throughput %.0f msgs/s (%.1f MB/s); 64 B latency p50 %.0f µs p99 %.0f µs p99.9 %.0f µs max %.0f µs",
 		th.MsgsPerS, th.MBPerS, lat.P50Us, lat.P99Us, lat.P999Us, lat.MaxUs)
 }
