@@ -77,12 +77,19 @@ type outMsg struct {
 	body []byte
 }
 
-// outQueue is a FIFO of outMsgs with their byte count.
+// outQueue is a FIFO of outMsgs with their byte count. The bodies of sent
+// messages are kept for reuse, so that a connection whose sends keep
+// queueing (a saturated ring) allocates nothing per message once its
+// buffers have grown.
 type outQueue struct {
 	msgs  []outMsg
 	head  int
 	bytes int
+	free  [][]byte // bodies of popped messages, for push to reuse
 }
+
+// maxFreeBodies bounds the buffers one queue keeps for reuse.
+const maxFreeBodies = 64
 
 func (q *outQueue) len() int { return len(q.msgs) - q.head }
 
@@ -91,18 +98,44 @@ func (q *outQueue) push(safe bool, fn uint16, parts ...[]byte) {
 	for _, p := range parts {
 		n += len(p)
 	}
-	body := make([]byte, 0, n)
+	body := q.buffer(n)
 	for _, p := range parts {
 		body = append(body, p...)
+	}
+	if q.head > 0 && len(q.msgs) == cap(q.msgs) {
+		// Slide the live part down instead of growing: a queue that never
+		// empties would otherwise grow its slice for ever.
+		live := copy(q.msgs, q.msgs[q.head:])
+		clear(q.msgs[live:])
+		q.msgs, q.head = q.msgs[:live], 0
 	}
 	q.msgs = append(q.msgs, outMsg{fn: fn, safe: safe, body: body})
 	q.bytes += n
 }
 
+// buffer returns an empty buffer of capacity at least n: a kept one if
+// one is large enough.
+func (q *outQueue) buffer(n int) []byte {
+	for i := len(q.free) - 1; i >= 0; i-- {
+		if b := q.free[i]; cap(b) >= n {
+			last := len(q.free) - 1
+			q.free[i] = q.free[last]
+			q.free[last] = nil
+			q.free = q.free[:last]
+			return b[:0]
+		}
+	}
+	return make([]byte, 0, n)
+}
+
 func (q *outQueue) front() outMsg { return q.msgs[q.head] }
 
 func (q *outQueue) pop() {
-	q.bytes -= len(q.msgs[q.head].body)
+	body := q.msgs[q.head].body
+	q.bytes -= len(body)
+	if len(q.free) < maxFreeBodies {
+		q.free = append(q.free, body[:0])
+	}
 	q.msgs[q.head] = outMsg{}
 	q.head++
 	if q.head == len(q.msgs) {

@@ -395,3 +395,28 @@ func TestZeroCopyPaths(t *testing.T) {
 		t.Errorf("the mapped file was not unlinked: %v", err)
 	}
 }
+
+// A queue that keeps queueing and draining (a saturated ring) reuses its
+// buffers: no allocation per message once warm, and its slice stays bounded
+// even when it never empties.
+func TestOutQueueReusesBuffers(t *testing.T) {
+	var q outQueue
+	msg := make([]byte, 64<<10)
+	hdr := make([]byte, 24)
+	for range 8 { // warm: some messages always queued
+		q.push(false, 3, hdr, msg)
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		q.push(false, 3, hdr, msg)
+		if q.front().fn != 3 || len(q.front().body) != len(hdr)+len(msg) {
+			t.Fatal("wrong front")
+		}
+		q.pop()
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per queued message", allocs)
+	}
+	if q.len() != 8 || cap(q.msgs) > 64 || q.bytes != 8*(len(hdr)+len(msg)) {
+		t.Fatalf("len %d cap %d bytes %d", q.len(), cap(q.msgs), q.bytes)
+	}
+}
