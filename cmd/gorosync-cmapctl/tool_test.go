@@ -111,9 +111,12 @@ func TestTrackEnds(t *testing.T) {
 // corosync-cmapctl's "Dispatch error" (and status 0, as its).
 func TestTrackServerGone(t *testing.T) {
 	var r *running
+	parent := t
 	t.Run("serve", func(t *testing.T) {
 		s := cmapclienttest.Start(t, cmapclienttest.Config{})
-		r = startRun(t, s, "-t", "gone.key")
+		// The tool's input belongs to the parent test: were it closed with
+		// the server, the tool could end on end of input first.
+		r = startRun(parent, s, "-t", "gone.key")
 		r.line(t)
 		waitTracks(t, s, 1)
 	}) // the server stops here

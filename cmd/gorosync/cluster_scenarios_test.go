@@ -69,6 +69,7 @@ func TestClusterKillAndRestart(t *testing.T) {
 	for i, n := range c.Nodes() {
 		formed[i+1] = waitMembers(t, n, "1 2 3", 0, formTimeout)
 	}
+	beforeKill := formed
 	killedAt := time.Now()
 	if err := c.Node(3).Kill(); err != nil {
 		t.Fatal(err)
@@ -76,6 +77,7 @@ func TestClusterKillAndRestart(t *testing.T) {
 	// token (300) + consensus (1.2 × token = 360) + 1 s for scheduling on
 	// a loaded 2-core machine and the 1 ms log timestamp resolution.
 	bound := time.Duration(tokenMs)*time.Millisecond + 360*time.Millisecond + time.Second
+	lost := regexp.MustCompile(`\[TOTEM \] A processor failed, forming new configuration: token timed out \(300 ms\), waiting 360 ms for consensus\.$`)
 	for _, i := range []int{1, 2} {
 		m := waitMembers(t, c.Node(i), "1 2", formed[i].offset, 10*time.Second)
 		took := m.at.Sub(killedAt)
@@ -84,6 +86,20 @@ func TestClusterKillAndRestart(t *testing.T) {
 			t.Errorf("n%d installed the ring without n3 after %v, bound %v", i, took, bound)
 		}
 		formed[i] = m
+	}
+	// The failover timeline starts with corosync's token-loss line on the
+	// survivor whose token timer expired (the other may be drawn into the
+	// new membership by its JOIN first).
+	logged := 0
+	for _, i := range []int{1, 2} {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		if _, _, err := c.Node(i).WaitOutput(ctx, lost, beforeKill[i].offset); err == nil {
+			logged++
+		}
+		cancel()
+	}
+	if logged == 0 {
+		t.Error("no survivor logged the token loss")
 	}
 	if err := c.Node(3).Start(); err != nil {
 		t.Fatal(err)

@@ -122,7 +122,7 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error 
 		return err
 	}
 	d.tasks = newTasks()
-	pollers := []loop.Poller{d.host, d.tasks}
+	pollers := []loop.Poller{d.host, d.tasks, &tokenWatch{d: d}}
 	if ipc {
 		if d.ipc, err = d.openIPC(); err != nil {
 			return err
