@@ -147,7 +147,9 @@ func (h *Host) send(safe bool, service, fn uint16, parts [][]byte) error {
 		b = append(b, p...)
 	}
 	if err := h.cfg.Send(b, safe); err != nil {
-		return fmt.Errorf("%w: %v", ErrTryAgain, err)
+		// No wrapping: a saturated ring refuses sends all the time, and an
+		// error built per refusal would allocate on the hot path.
+		return ErrTryAgain
 	}
 	h.count(service, fn, 0)
 	return nil

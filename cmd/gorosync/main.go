@@ -46,6 +46,7 @@ func run(args []string) int {
 	fs.StringVar(&ipcPrefix, "ipc-prefix", "", "serve every IPC service under this prefix + its name (\"n1-\" serves \"n1-cpg\"): "+
 		"for several daemons in one network namespace (make demo, tests); corosync's own clients and tools only find the unprefixed names")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (bottleneck hunting)")
+	memProfile := fs.String("memprofile", "", "write a heap profile (allocations of the whole run) to this file at exit")
 	fs.IntVar(&hook.Expect, "demo-expect", 0, "test hook: print a line once this many messages were delivered")
 	fs.StringVar(&hook.DeliveryLog, "delivery-log", "", "test hook: write \"sender seq\" for every delivered message to this file")
 	if err := fs.Parse(args); err != nil {
@@ -68,6 +69,9 @@ func run(args []string) int {
 		d.logs.Close()
 		fmt.Println("Configuration is valid.")
 		return 0
+	}
+	if *memProfile != "" {
+		defer writeHeapProfile(*memProfile)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -94,4 +98,18 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// writeHeapProfile writes the allocations of the run (for finding what
+// allocates on the hot path: go tool pprof -sample_index=alloc_space).
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 }

@@ -82,14 +82,16 @@ type outMsg struct {
 // queueing (a saturated ring) allocates nothing per message once its
 // buffers have grown.
 type outQueue struct {
-	msgs  []outMsg
-	head  int
-	bytes int
-	free  [][]byte // bodies of popped messages, for push to reuse
+	msgs      []outMsg
+	head      int
+	bytes     int
+	free      [][]byte // bodies of popped messages, for push to reuse
+	freeBytes int      // their capacity
 }
 
-// maxFreeBodies bounds the buffers one queue keeps for reuse.
-const maxFreeBodies = 64
+// maxFreeBytes bounds the buffers one queue keeps for reuse: enough for a
+// queue that fills to twice the default QueueBytes in a burst and drains.
+const maxFreeBytes = 8 << 20
 
 func (q *outQueue) len() int { return len(q.msgs) - q.head }
 
@@ -122,6 +124,7 @@ func (q *outQueue) buffer(n int) []byte {
 			q.free[i] = q.free[last]
 			q.free[last] = nil
 			q.free = q.free[:last]
+			q.freeBytes -= cap(b)
 			return b[:0]
 		}
 	}
@@ -133,8 +136,9 @@ func (q *outQueue) front() outMsg { return q.msgs[q.head] }
 func (q *outQueue) pop() {
 	body := q.msgs[q.head].body
 	q.bytes -= len(body)
-	if len(q.free) < maxFreeBodies {
+	if q.freeBytes+cap(body) <= maxFreeBytes {
 		q.free = append(q.free, body[:0])
+		q.freeBytes += cap(body)
 	}
 	q.msgs[q.head] = outMsg{}
 	q.head++

@@ -420,3 +420,22 @@ func TestOutQueueReusesBuffers(t *testing.T) {
 		t.Fatalf("len %d cap %d bytes %d", q.len(), cap(q.msgs), q.bytes)
 	}
 }
+
+// A burst that fills the queue and then drains it fully reuses every
+// buffer in the next burst.
+func TestOutQueueBurstReuse(t *testing.T) {
+	var q outQueue
+	msg := make([]byte, 16<<10)
+	burst := func() {
+		for range 256 { // 4 MiB: the default QueueBytes
+			q.push(false, 3, msg)
+		}
+		for q.len() > 0 {
+			q.pop()
+		}
+	}
+	burst()
+	if allocs := testing.AllocsPerRun(5, burst); allocs != 0 {
+		t.Fatalf("%v allocations per 256-message burst", allocs)
+	}
+}
