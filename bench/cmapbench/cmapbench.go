@@ -16,10 +16,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
+
+	"github.com/gorosync/gorosync/bench/cbuild"
 )
 
 //go:embed cmapbench.c
@@ -35,29 +34,15 @@ var ErrNoToolchain = errors.New("cmapbench: gcc or libcmap development files mis
 // Build compiles the embedded cmapbench.c with gcc into outDir (created if
 // needed) and returns the binary's absolute path.
 func Build(outDir string) (string, error) {
-	gcc, err := exec.LookPath("gcc")
-	if err != nil {
+	bin, err := cbuild.Build(outDir, BinaryName, source, []string{"-std=c99", "-O2", "-Wall", "-Wextra"}, []string{"-lcmap"})
+	var ce *cbuild.Error
+	switch {
+	case errors.Is(err, cbuild.ErrNoGCC):
 		return "", fmt.Errorf("%w: %v", ErrNoToolchain, err)
-	}
-	dir, err := filepath.Abs(outDir)
-	if err != nil {
+	case errors.As(err, &ce) && (strings.Contains(ce.Output, "cmap.h") || strings.Contains(ce.Output, "cannot find -lcmap")):
+		return "", fmt.Errorf("%w: %s", ErrNoToolchain, ce.Output)
+	case err != nil:
 		return "", fmt.Errorf("cmapbench: %w", err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("cmapbench: %w", err)
-	}
-	src := filepath.Join(dir, "cmapbench.c")
-	if err := os.WriteFile(src, source, 0o644); err != nil {
-		return "", fmt.Errorf("cmapbench: %w", err)
-	}
-	bin := filepath.Join(dir, BinaryName)
-	out, err := exec.Command(gcc, "-std=c99", "-O2", "-Wall", "-Wextra", "-o", bin, src, "-lcmap").CombinedOutput()
-	if err != nil {
-		msg := strings.TrimSpace(string(out))
-		if strings.Contains(msg, "cmap.h") || strings.Contains(msg, "cannot find -lcmap") {
-			return "", fmt.Errorf("%w: %s", ErrNoToolchain, msg)
-		}
-		return "", fmt.Errorf("cmapbench: gcc: %v: %s", err, msg)
 	}
 	return bin, nil
 }

@@ -26,10 +26,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
+
+	"github.com/gorosync/gorosync/bench/cbuild"
 )
 
 //go:embed cpgbench.c
@@ -58,36 +57,17 @@ func Build(outDir string) (path string, err error) {
 }
 
 func build(outDir string, extraFlags []string) (string, error) {
-	gcc, err := exec.LookPath("gcc")
-	if err != nil {
+	flags := append(append([]string{}, CFlags...), extraFlags...)
+	bin, err := cbuild.Build(outDir, BinaryName, source, flags, []string{"-lcpg"})
+	var ce *cbuild.Error
+	switch {
+	case errors.Is(err, cbuild.ErrNoGCC):
 		return "", fmt.Errorf("%w: %v", ErrNoCompiler, err)
-	}
-	dir, err := filepath.Abs(outDir)
-	if err != nil {
+	case errors.As(err, &ce) && ((strings.Contains(ce.Output, "cpg.h") && strings.Contains(ce.Output, "No such file")) ||
+		strings.Contains(ce.Output, "cannot find -lcpg")):
+		return "", fmt.Errorf("%w: gcc: %s", ErrNoCPG, ce.Output)
+	case err != nil:
 		return "", fmt.Errorf("cpgbench: %w", err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("cpgbench: %w", err)
-	}
-	src := filepath.Join(dir, "cpgbench.c")
-	if err := os.WriteFile(src, source, 0o644); err != nil {
-		return "", fmt.Errorf("cpgbench: %w", err)
-	}
-	bin := filepath.Join(dir, BinaryName)
-	args := append([]string{}, CFlags...)
-	args = append(args, extraFlags...)
-	args = append(args, "-o", bin, src, "-lcpg")
-	cmd := exec.Command(gcc, args...)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(out.String())
-		if (strings.Contains(msg, "cpg.h") && strings.Contains(msg, "No such file")) ||
-			strings.Contains(msg, "cannot find -lcpg") {
-			return "", fmt.Errorf("%w: gcc: %s", ErrNoCPG, msg)
-		}
-		return "", fmt.Errorf("cpgbench: gcc %s: %v: %s", strings.Join(args, " "), err, msg)
 	}
 	return bin, nil
 }
