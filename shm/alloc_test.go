@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // directServer is a started server whose Poll the test calls itself, on
@@ -80,6 +82,7 @@ func TestZeroAllocs(t *testing.T) {
 				if err := cn.Event(ev); err != nil {
 					t.Fatal(err)
 				}
+				s.Flush() // written outside Poll: its notification byte goes at Flush
 				var n int
 				var err error
 				if c.ev != nil {
@@ -125,5 +128,47 @@ func TestZeroAllocs(t *testing.T) {
 				t.Errorf("RespondParts: %v allocations", a)
 			}
 		})
+	}
+}
+
+// Events written outside Poll owe their notification bytes until Flush,
+// which sends all of a connection's in one write: a burst of deliveries
+// costs one system call per client, and the bytes stay 1:1 with events.
+func TestFlushSendsOwedBytesTogether(t *testing.T) {
+	s, hd, name := directServer(t, ModeSHM)
+	c := dialClient(t, name, 1<<20)
+	pollUntil(t, s, "adoption", func() bool { return hd.connected.Load() == 1 })
+	var cn *Conn
+	for _, x := range hd.conns {
+		cn = x
+	}
+	ev := make([]byte, 100)
+	const burst = 300
+	for i := range burst {
+		fillEvent(ev, uint32(i))
+		if err := cn.Event(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buf := make([]byte, 4096)
+	if n, err := recvTimeout(c.fd, buf, 20*time.Millisecond); err != unix.ETIMEDOUT {
+		t.Fatalf("before Flush the client could read %d notification bytes (%v), want none", n, err)
+	}
+	if w := s.Flush(); w != 1 {
+		t.Fatalf("Flush wrote to %d connections, want 1", w)
+	}
+	got := 0
+	for got < burst {
+		n, err := recvTimeout(c.fd, buf, time.Second)
+		if err != nil {
+			t.Fatalf("after %d of %d notification bytes: %v", got, burst, err)
+		}
+		got += n
+	}
+	if n, err := recvTimeout(c.fd, buf, 20*time.Millisecond); err != unix.ETIMEDOUT {
+		t.Fatalf("%d notification bytes more than events (%v)", n, err)
+	}
+	if w := s.Flush(); w != 0 {
+		t.Fatalf("a second Flush wrote to %d connections, want 0", w)
 	}
 }

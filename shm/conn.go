@@ -35,14 +35,15 @@ type Conn struct {
 	sock sockConn // ModeSocket resources
 
 	// Poll-goroutine state.
-	adopted   bool
-	state     connState
-	reason    string
-	queue     eventQueue
-	owed      int    // SHM: event notification bytes not yet sent (EAGAIN)
-	setupMask uint32 // current epoll mask of the setup socket
-	inRetry   bool   // on the server's retry list
-	closeErr  error
+	adopted     bool
+	state       connState
+	reason      string
+	queue       eventQueue
+	owed        int    // SHM: event notification bytes not yet sent
+	notePending bool   // on the server's notes list: owed bytes go out at Flush
+	setupMask   uint32 // current epoll mask of the setup socket
+	inRetry     bool   // on the server's retry list
+	closeErr    error
 }
 
 // PID is the client's process id (from its credentials at connect).

@@ -40,18 +40,13 @@ func (s *Server) Poll() int {
 	if s.closed {
 		return 0
 	}
-	work := 0
-	// The eventfd is read before the handoff ring is drained, so that an
-	// offer after the drain always leaves the eventfd readable.
-	var b [8]byte
-	_, _ = readEventfd(s.wakeFd, b[:])
-	work += s.handoff.Drain(s.cfg.MaxConns, s.adoptFn)
+	work := s.Flush() // events written since the last pass
 	work += s.reap()
-
 	n, err := unix.EpollWait(s.ep, s.events, 0)
 	if err != nil {
 		n = 0
 	}
+	work += s.adoptIfWoken(s.events[:n])
 	for i := 0; i < n; i++ {
 		work += s.dispatch(&s.events[i])
 	}
@@ -59,8 +54,44 @@ func (s *Server) Poll() int {
 		s.timerFired = false
 		work += s.retryPass()
 	}
+	work += s.Flush()
 	work += s.reap()
 	s.armTimer()
+	return work
+}
+
+// adoptIfWoken takes finished handshakes from the acceptor when the
+// eventfd says there are some. The eventfd is read before the handoff
+// ring is drained, so that an offer after the drain always leaves it
+// readable; it is read only when epoll reported it, which saves a system
+// call in every pass that has no new connection.
+func (s *Server) adoptIfWoken(events []unix.EpollEvent) int {
+	for i := range events {
+		if events[i].Pad>>24 == tagWake {
+			var b [8]byte
+			_, _ = readEventfd(s.wakeFd, b[:])
+			return s.handoff.Drain(s.cfg.MaxConns, s.adoptFn)
+		}
+	}
+	return 0
+}
+
+// Flush sends the notification bytes owed for events written since the
+// last Flush, one write per connection. Poll flushes at its start and end;
+// a caller that writes events outside Poll (the token loop delivering
+// messages) calls Flush before it sleeps. It returns how many connections
+// it wrote to.
+func (s *Server) Flush() int {
+	work := 0
+	for _, c := range s.notes {
+		c.notePending = false
+		if c.state == stateOpen && c.owed > 0 && c.setupMask&unix.EPOLLOUT == 0 {
+			c.flushNotify()
+			work++
+		}
+	}
+	clear(s.notes)
+	s.notes = s.notes[:0]
 	return work
 }
 

@@ -45,6 +45,7 @@ type Server struct {
 	adoptFn    func([]byte)
 	closing    []*Conn
 	retry      []*Conn
+	notes      []*Conn // connections owed notification bytes this pass
 	retryIvl   time.Duration
 	timerArmed bool
 	timerFired bool
@@ -92,7 +93,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.events = make([]unix.EpollEvent, 128)
 	s.byteBuf = make([]byte, max(cfg.RequestsPerPass, 64))
-	s.zeros = make([]byte, 256)
+	s.zeros = make([]byte, 4096)
+	s.notes = make([]*Conn, 0, cfg.MaxConns)
 	s.oob = make([]byte, 2*credOOBSize)
 	s.adoptFn = s.adoptMsg
 	s.retryIvl = retryMin

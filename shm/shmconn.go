@@ -119,22 +119,16 @@ func (c *Conn) shmEvent(parts [][]byte, n int) (err error) {
 	return nil
 }
 
-// notify sends the event's notification byte, or owes it while the setup
-// socket is full (libqb's outstanding notifiers): bytes stay 1:1 with events.
+// notify owes the event's notification byte; Flush (or the end of the
+// Poll pass) sends every byte owed to a connection in one write. Bytes
+// stay 1:1 with events (libqb's client reads one per event), but a pass
+// that delivers many events to one client makes one system call instead
+// of one per event.
 func (c *Conn) notify() {
-	if c.owed > 0 {
-		c.owed++
-		c.flushNotify()
-		return
-	}
-	n, e := sendNB(c.setupFd, c.s.zeros[:1])
-	switch {
-	case n == 1:
-	case e == unix.EAGAIN || e == unix.EINTR:
-		c.owed = 1
-		c.setWantOut(true)
-	default:
-		c.closeWith("notification byte could not be sent", e)
+	c.owed++
+	if !c.notePending {
+		c.notePending = true
+		c.s.notes = append(c.s.notes, c)
 	}
 }
 

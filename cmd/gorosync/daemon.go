@@ -145,6 +145,7 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error 
 		},
 		Transport:  tr,
 		CPU:        d.cfg.Dataplane.CPU,
+		OnThread:   d.schedule,
 		Idle:       idle,
 		InboxSlots: d.cfg.Dataplane.RingSize,
 		Deliver:    d.host.Deliver,

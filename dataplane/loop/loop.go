@@ -45,8 +45,13 @@ func ParseIdle(s string) (Idle, error) {
 type Config struct {
 	Totem     totem.Config // the node; the loop sets its Hooks
 	Transport transport.Transport
-	CPU       int  // pin the loop to this CPU; -1 leaves it unpinned
-	Idle      Idle // what to do when a pass found nothing to do
+	CPU       int // pin the loop to this CPU; -1 leaves it unpinned
+	// OnThread runs on the loop's locked OS thread before the first pass
+	// (the daemon sets corosync's real-time scheduling there); the undo
+	// it returns, if any, runs when Run ends, before the thread is
+	// unlocked and given back to the Go runtime.
+	OnThread func() (undo func())
+	Idle     Idle // what to do when a pass found nothing to do
 	// InboxSlots and InboxSlotBytes size the ring clients submit through
 	// (defaults 1024 and 64 KiB).
 	InboxSlots, InboxSlotBytes int
@@ -61,12 +66,27 @@ type Config struct {
 	Pollers []Poller
 }
 
+// Indexes into Loop.fds.
+const (
+	fdTransport = 0
+	fdWaker     = 1
+	fdPollers   = 2
+)
+
 // Poller is work the loop drives besides totem: Poll does what is ready
 // without blocking and says how much; Fd becomes readable when there is
 // work (-1: none, the poller is then polled at least every maxSleep).
 type Poller interface {
 	Poll() int
 	Fd() int
+}
+
+// Flusher is a Poller that holds back work done on the loop's behalf
+// during a pass (the IPC server's event notifications, one write per
+// client instead of one per event): the loop calls Flush at the end of
+// every pass, after the last delivery.
+type Flusher interface {
+	Flush() int
 }
 
 // Loop is a node's token loop.
@@ -87,7 +107,9 @@ type Loop struct {
 	stats   Stats
 	err     error
 
-	fds      []int       // what sleep waits on: transport, waker, pollers
+	fds      []int       // what sleep waits on: transport, waker, pollers (fdTransport, fdWaker, fdPollers+i)
+	woke     uint64      // fds readable at the last wake-up (bit i: fds[i]); 0: look at everything
+	flushers []Flusher   // the pollers that are Flushers
 	waker    int         // eventfd Submit writes when the loop sleeps
 	sleeping atomic.Bool // the loop is (about to be) in waitForWork
 	blocked  bool        // the inbox's head was refused for back-pressure
@@ -138,9 +160,12 @@ func New(cfg Config) (*Loop, error) {
 	l.node, l.sender, l.asm, l.inbox = node, sender, totempg.NewAssembler(), inbox
 	l.glue = glue{node: node, sender: sender}
 	l.rx = make([]transport.Received, 64)
-	l.fds = append(l.fds, cfg.Transport.Fd(), -1)
+	l.fds = append(l.fds, cfg.Transport.Fd(), -1) // fdTransport, fdWaker
 	for _, p := range cfg.Pollers {
 		l.fds = append(l.fds, p.Fd())
+		if f, ok := p.(Flusher); ok {
+			l.flushers = append(l.flushers, f)
+		}
 	}
 	l.tx = make([]transport.Outgoing, 0, 256)
 	l.deliver = l.onMessage
@@ -148,7 +173,7 @@ func New(cfg Config) (*Loop, error) {
 	if l.waker, err = newWaker(); err != nil {
 		return nil, err
 	}
-	l.fds[1] = l.waker
+	l.fds[fdWaker] = l.waker
 	return l, nil
 }
 
@@ -213,9 +238,20 @@ func (l *Loop) Start() error {
 // received, timers fired, messages submitted.
 func (l *Loop) Pass() (work int, err error) {
 	l.stats.Passes++
-	n, err := l.tr.Recv(l.rx)
-	if err != nil {
-		return 0, err
+	// The pass after a wake-up looks only at what woke the loop (a sleep
+	// that timed out looks at everything): an IPC request does not cost a
+	// recvmmsg, a frame does not cost an epoll_wait. What it skips is
+	// looked at in the next pass, which follows at once when this one did
+	// work; when it did none the loop sleeps again, and ppoll reports
+	// whatever is still readable.
+	woke := l.woke
+	l.woke = 0
+	n := 0
+	if woke == 0 || woke&(1<<fdTransport) != 0 {
+		var err error
+		if n, err = l.tr.Recv(l.rx); err != nil {
+			return 0, err
+		}
 	}
 	now := l.now()
 	for i := range n {
@@ -239,7 +275,10 @@ func (l *Loop) Pass() (work int, err error) {
 	for k := 0; k < 64 && l.inbox.PollIf(l.take); k++ {
 		work++
 	}
-	for _, p := range l.cfg.Pollers {
+	for i, p := range l.cfg.Pollers {
+		if woke != 0 && l.fds[fdPollers+i] >= 0 && woke&(1<<(fdPollers+i)) == 0 {
+			continue
+		}
 		work += p.Poll()
 	}
 	if l.err != nil {
@@ -247,6 +286,9 @@ func (l *Loop) Pass() (work int, err error) {
 	}
 	if err := l.act(); err != nil {
 		return work, err
+	}
+	for _, f := range l.flushers {
+		work += f.Flush()
 	}
 	if work == 0 {
 		l.stats.IdlePasses++
@@ -281,6 +323,14 @@ func (l *Loop) act() error {
 		for _, f := range r.Frames {
 			l.tx = append(l.tx, transport.Outgoing{To: f.To, Data: f.Data})
 		}
+		// Frames go out before the deliveries run (corosync's order: the
+		// token is forwarded, then messages are delivered). The next node
+		// works while this one hands messages to its clients; delivered the
+		// other way round, every hop of the token waited for the IPC writes.
+		var err error
+		if len(l.tx) > 0 {
+			err = l.tr.Send(l.tx)
+		}
 		for i := range r.Events {
 			ev := &r.Events[i]
 			switch ev.Kind {
@@ -291,10 +341,6 @@ func (l *Loop) act() error {
 			case totem.EventConfChange:
 				l.onConf(&ev.Conf)
 			}
-		}
-		var err error
-		if len(l.tx) > 0 {
-			err = l.tr.Send(l.tx)
 		}
 		l.node.Advance()
 		if err != nil {

@@ -5,6 +5,7 @@ package loop
 import (
 	"fmt"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,15 +24,32 @@ func pinToCPU(cpu int) error {
 const maxWaitFds = 16
 
 // waitForWork sleeps until one of fds is readable or d passed (ppoll, so
-// timers shorter than a millisecond are kept). A -1 is ignored.
-func waitForWork(fds []int, d time.Duration) {
+// timers shorter than a millisecond are kept). A -1 is ignored. It returns
+// which were readable (bit i: fds[i]; 0 after a timeout), so that the
+// pass after the wake-up touches only those.
+func waitForWork(fds []int, d time.Duration) uint64 {
 	var pfds [maxWaitFds]unix.PollFd
 	n := min(len(fds), maxWaitFds)
 	for i, fd := range fds[:n] {
 		pfds[i] = unix.PollFd{Fd: int32(fd), Events: unix.POLLIN}
 	}
 	ts := unix.NsecToTimespec(int64(d))
-	_, _ = unix.Ppoll(pfds[:n], &ts, nil) // EINTR and timeouts both just end the wait
+	// A raw system call: the loop's thread keeps its P while it sleeps.
+	// Through the runtime's syscall path, a sleep longer than ~20 µs lets
+	// sysmon hand the P to another thread, and waking then takes extra
+	// thread switches to get a P back before the loop runs; that showed as
+	// tens of µs per token hop and per IPC round trip. The cost: a stop
+	// of the world waits for the sleep to end, at most maxSleep.
+	// EINTR and timeouts both just end the wait.
+	_, _, _ = unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&pfds[0])), uintptr(n),
+		uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+	var ready uint64
+	for i := range n {
+		if pfds[i].Revents != 0 {
+			ready |= 1 << i
+		}
+	}
+	return ready
 }
 
 // newWaker makes the eventfd Submit writes to wake a sleeping loop.

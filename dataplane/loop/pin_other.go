@@ -11,7 +11,7 @@ func pinToCPU(int) error { return errors.New("loop: CPU pinning needs Linux") }
 
 const maxWaitFds = 16
 
-func waitForWork(_ []int, d time.Duration) { time.Sleep(d) }
+func waitForWork(_ []int, d time.Duration) uint64 { time.Sleep(d); return 0 }
 
 func newWaker() (int, error) { return -1, nil }
 func wake(int)               {}

@@ -29,6 +29,11 @@ func (l *Loop) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	if l.cfg.OnThread != nil {
+		if undo := l.cfg.OnThread(); undo != nil {
+			defer undo()
+		}
+	}
 	if err := l.Start(); err != nil {
 		return err
 	}
@@ -52,6 +57,10 @@ func (l *Loop) Run(ctx context.Context) error {
 		l.idle(idle)
 	}
 }
+
+// SetIdle changes the idle strategy; call it on the loop's goroutine
+// (from Config.OnThread, say, once the thread's scheduling is known).
+func (l *Loop) SetIdle(i Idle) { l.cfg.Idle = i }
 
 // idle applies the idle strategy after the n-th empty pass in a row.
 func (l *Loop) idle(n int) {
@@ -80,9 +89,9 @@ func (l *Loop) sleep() {
 		return
 	}
 	wait := time.Duration(l.node.Deadline() - l.now())
-	waitForWork(l.fds, min(max(wait, 0), maxSleep))
+	l.woke = waitForWork(l.fds, min(max(wait, 0), maxSleep))
 	l.sleeping.Store(false)
-	if drainWaker(l.waker) {
+	if l.woke&(1<<fdWaker) != 0 && drainWaker(l.waker) {
 		l.wakeups.Add(1)
 	}
 }

@@ -112,6 +112,9 @@ func (s *Server) loop() {
 			now := time.Now()
 			work += s.step(int64(now.Sub(last)))
 			last = now
+			for _, srv := range s.Servers {
+				work += srv.Flush() // events the step wrote
+			}
 		}
 		if work == 0 {
 			_, _ = unix.Ppoll(fds, &ts, nil)

@@ -961,7 +961,10 @@ func (b *builder) system() error {
 	s := &b.c.System
 	s.StateDir = b.strOr("system.state_dir", DefaultStateDir)
 	s.SchedRR = b.strOr("system.sched_rr", "yes") == "yes"
-	s.Priority, _ = b.str("system.priority")
+	if v, ok := b.str("system.priority"); ok {
+		s.Priority = v
+		s.Nice, _ = ParsePriority(v) // checked by the parser
+	}
 	s.MoveToRootCgroup = b.strOr("system.move_to_root_cgroup", "auto")
 	s.QbIPCType = b.strOr("system.qb_ipc_type", "native")
 	s.AllowKnetHandleFallback = b.strOr("system.allow_knet_handle_fallback", "no") == "yes"

@@ -171,6 +171,7 @@ type System struct {
 	StateDir                string // /var/lib/corosync
 	SchedRR                 bool   // yes
 	Priority                string // "" (leave it), max, min or a nice value
+	Nice                    int    // Priority as a nice value, -20..19 (0 when Priority is "")
 	MoveToRootCgroup        string // auto, yes or no
 	QbIPCType               string // native, shm or socket
 	AllowKnetHandleFallback bool

@@ -764,11 +764,8 @@ func (p *parser) systemValue(path, key, value string, line int) error {
 	case "move_to_root_cgroup":
 		return p.choice(path, value, line, moveToRootCgroups)
 	case "priority":
-		if value == "max" || value == "min" {
-			return nil
-		}
-		if _, err := strconv.ParseInt(value, 10, 32); err != nil {
-			return p.errf(line, path, "%q is not max, min or a number", value)
+		if _, err := ParsePriority(value); err != nil {
+			return p.errf(line, path, "%v", err)
 		}
 	case "state_dir":
 	default:

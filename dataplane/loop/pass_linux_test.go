@@ -1,0 +1,171 @@
+package loop
+
+import (
+	"context"
+	"net/netip"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorosync/gorosync/dataplane/totem"
+	"github.com/gorosync/gorosync/dataplane/transport/udp"
+	"golang.org/x/sys/unix"
+)
+
+// oneNode builds a one-node loop on 127.0.0.1:port with pollers.
+func oneNode(t *testing.T, port uint16, deliver func(uint32, []byte), pollers ...Poller) *Loop {
+	t.Helper()
+	self := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port)
+	tr, err := udp.New(udp.Config{Local: self, Peers: map[uint32]netip.AddrPort{1: self}, LocalNodeID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tr.Close() })
+	l, err := New(Config{Totem: totem.Config{NodeID: 1, Timers: totem.TimersFor(totem.DefaultTimerParams(1))},
+		Transport: tr, CPU: -1, Idle: IdleBlock, Pollers: pollers, Deliver: deliver})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	return l
+}
+
+// flushingPoller records Polls and Flushes into a shared trace.
+type flushingPoller struct {
+	fd      int
+	trace   *[]byte
+	flushes int
+}
+
+func (p *flushingPoller) Poll() int  { *p.trace = append(*p.trace, 'p'); return 0 }
+func (p *flushingPoller) Fd() int    { return p.fd }
+func (p *flushingPoller) Flush() int { p.flushes++; *p.trace = append(*p.trace, 'f'); return 0 }
+
+// A Flusher is flushed once at the end of every pass, after the pass's
+// last delivery: the IPC server's notification bytes for events written
+// during deliveries go out before the loop can sleep.
+func TestPassFlushesAfterDeliveries(t *testing.T) {
+	var trace []byte
+	p := &flushingPoller{fd: -1, trace: &trace}
+	l := oneNode(t, 25465, func(uint32, []byte) { trace = append(trace, 'd') }, p)
+	if err := l.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Submit([]byte("x"), false); err != nil {
+		t.Fatal(err)
+	}
+	passes := 0
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); passes++ {
+		trace = trace[:0]
+		if _, err := l.Pass(); err != nil {
+			t.Fatal(err)
+		}
+		if p.flushes != passes+1 {
+			t.Fatalf("pass %d: %d flushes, want one per pass", passes+1, p.flushes)
+		}
+		if d := lastIndex(trace, 'd'); d >= 0 {
+			if trace[len(trace)-1] != 'f' {
+				t.Fatalf("pass trace %q: the pass did not end with a flush after its deliveries", trace)
+			}
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("the submitted message was never delivered")
+}
+
+func lastIndex(b []byte, c byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// The pass after a wake-up looks only at the descriptors that woke the
+// loop (pollers without a descriptor are always polled); the next pass, or
+// one after a timed-out sleep, looks at everything.
+func TestPassAfterWakeLooksOnlyAtWhatWoke(t *testing.T) {
+	efd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(efd)
+	var trace []byte
+	withFd := &countingPoller{}
+	withoutFd := &flushingPoller{fd: -1, trace: &trace}
+	l := oneNode(t, 25475, nil, fdPoller{withFd, efd}, withoutFd)
+	if err := l.Start(); err != nil {
+		t.Fatal(err)
+	}
+	l.woke = 1 << fdWaker // woken by a submission only
+	if _, err := l.Pass(); err != nil {
+		t.Fatal(err)
+	}
+	if withFd.polls != 0 || trace[0] != 'p' {
+		t.Fatalf("after a waker wake-up: poller with a descriptor polled %d times (want 0), trace %q (want a poll of the other)", withFd.polls, trace)
+	}
+	l.woke = 1 << fdPollers // woken by the first poller's descriptor
+	if _, err := l.Pass(); err != nil {
+		t.Fatal(err)
+	}
+	if withFd.polls != 1 {
+		t.Fatalf("after its own wake-up the poller was polled %d times, want 1", withFd.polls)
+	}
+	if _, err := l.Pass(); err != nil { // woke is 0 again: everything
+		t.Fatal(err)
+	}
+	if withFd.polls != 2 {
+		t.Fatalf("a full pass polled the poller %d times in all, want 2", withFd.polls)
+	}
+}
+
+// fdPoller gives a countingPoller a descriptor.
+type fdPoller struct {
+	*countingPoller
+	fd int
+}
+
+func (p fdPoller) Fd() int { return p.fd }
+
+// OnThread runs on the loop's thread before the first pass, and its undo
+// when Run ends.
+func TestOnThreadRunsOnTheLoopsThread(t *testing.T) {
+	var setupTid, pollTid, undone atomic.Int64
+	tidPoller := &tidRecorder{tid: &pollTid}
+	self := netip.MustParseAddrPort("127.0.0.1:25485")
+	tr, err := udp.New(udp.Config{Local: self, Peers: map[uint32]netip.AddrPort{1: self}, LocalNodeID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	l, err := New(Config{Totem: totem.Config{NodeID: 1, Timers: totem.TimersFor(totem.DefaultTimerParams(1))},
+		Transport: tr, CPU: -1, Idle: IdleBlock, Pollers: []Poller{tidPoller},
+		OnThread: func() func() {
+			setupTid.Store(int64(unix.Gettid()))
+			return func() { undone.Store(int64(unix.Gettid())) }
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	for end := time.Now().Add(5 * time.Second); pollTid.Load() == 0 && time.Now().Before(end); {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s, p, u := setupTid.Load(), pollTid.Load(), undone.Load(); s == 0 || s != p || u != s {
+		t.Fatalf("OnThread on thread %d, passes on %d, undo on %d: want one thread", s, p, u)
+	}
+}
+
+type tidRecorder struct{ tid *atomic.Int64 }
+
+func (r *tidRecorder) Poll() int { r.tid.CompareAndSwap(0, int64(unix.Gettid())); return 0 }
+func (r *tidRecorder) Fd() int   { return -1 }
