@@ -50,7 +50,7 @@ func parseFlags(args []string) (config, error) {
 	gcSizes := fs.String("gc-sizes", ints(def.GCSizes), "message sizes of the GC runs (suffix K for KiB)")
 	fs.IntVar(&c.Suite.LossPercent, "loss-percent", def.LossPercent, "loss scenario: random loss on every node's output")
 	fs.Float64Var(&c.Suite.LossSeconds, "loss-seconds", def.LossSeconds, "loss scenario: seconds")
-	fs.StringVar(&c.Suite.GorosyncConf, "gorosync-conf", "", `extra corosync.conf text for gorosync only, e.g. "dataplane { idle: spin }"`)
+	fs.StringVar(&c.Suite.GorosyncConf, "gorosync-conf", "", `extra corosync.conf text for gorosync only, one key per line as corosync's parser wants, e.g. $'dataplane {\n idle: spin\n}' in bash`)
 	fs.StringVar(&c.Out, "out", "", "write results.json and the plots (SVG) to this directory")
 	fs.StringVar(&c.MD, "md", "", "rewrite the generated sections of this markdown file (BENCHMARKS.md)")
 	fs.StringVar(&c.From, "from", "", "report this results.json instead of measuring")

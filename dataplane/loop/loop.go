@@ -247,7 +247,7 @@ func (l *Loop) Pass() (work int, err error) {
 	woke := l.woke
 	l.woke = 0
 	n := 0
-	if woke == 0 || woke&(1<<fdTransport) != 0 {
+	if woke == 0 || l.fds[fdTransport] < 0 || woke&(1<<fdTransport) != 0 {
 		var err error
 		if n, err = l.tr.Recv(l.rx); err != nil {
 			return 0, err
