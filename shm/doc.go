@@ -29,5 +29,7 @@
 // goroutine that calls Server.Poll (the token loop): Poll never blocks and,
 // in steady state, allocates nothing per request, response or event.
 // Handler methods and all Conn methods run on (or must be called from) that
-// goroutine only.
+// goroutine only. An event's notification byte goes out at the next Flush
+// (Poll flushes at its start and end; the token loop after every pass), so
+// that a burst of events costs one write per client.
 package shm

@@ -12,8 +12,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// oneNode builds a one-node loop on 127.0.0.1:port with pollers.
+// oneNode builds a one-node loop (IdleBlock) on 127.0.0.1:port with pollers.
 func oneNode(t *testing.T, port uint16, deliver func(uint32, []byte), pollers ...Poller) *Loop {
+	t.Helper()
+	return oneNodeWith(t, port, func(cfg *Config) { cfg.Deliver, cfg.Pollers = deliver, pollers })
+}
+
+// oneNodeWith is oneNode with the Config changed by mutate before New.
+func oneNodeWith(t *testing.T, port uint16, mutate func(*Config)) *Loop {
 	t.Helper()
 	self := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port)
 	tr, err := udp.New(udp.Config{Local: self, Peers: map[uint32]netip.AddrPort{1: self}, LocalNodeID: 1})
@@ -21,8 +27,10 @@ func oneNode(t *testing.T, port uint16, deliver func(uint32, []byte), pollers ..
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = tr.Close() })
-	l, err := New(Config{Totem: totem.Config{NodeID: 1, Timers: totem.TimersFor(totem.DefaultTimerParams(1))},
-		Transport: tr, CPU: -1, Idle: IdleBlock, Pollers: pollers, Deliver: deliver})
+	cfg := Config{Totem: totem.Config{NodeID: 1, Timers: totem.TimersFor(totem.DefaultTimerParams(1))},
+		Transport: tr, CPU: -1, Idle: IdleBlock}
+	mutate(&cfg)
+	l, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,23 +141,13 @@ func (p fdPoller) Fd() int { return p.fd }
 // when Run ends.
 func TestOnThreadRunsOnTheLoopsThread(t *testing.T) {
 	var setupTid, pollTid, undone atomic.Int64
-	tidPoller := &tidRecorder{tid: &pollTid}
-	self := netip.MustParseAddrPort("127.0.0.1:25485")
-	tr, err := udp.New(udp.Config{Local: self, Peers: map[uint32]netip.AddrPort{1: self}, LocalNodeID: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	l, err := New(Config{Totem: totem.Config{NodeID: 1, Timers: totem.TimersFor(totem.DefaultTimerParams(1))},
-		Transport: tr, CPU: -1, Idle: IdleBlock, Pollers: []Poller{tidPoller},
-		OnThread: func() func() {
+	l := oneNodeWith(t, 25485, func(cfg *Config) {
+		cfg.Pollers = []Poller{&tidRecorder{tid: &pollTid}}
+		cfg.OnThread = func() func() {
 			setupTid.Store(int64(unix.Gettid()))
 			return func() { undone.Store(int64(unix.Gettid())) }
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+		}
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- l.Run(ctx) }()

@@ -1,14 +1,10 @@
 package loop
 
 import (
-	"net/netip"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/gorosync/gorosync/dataplane/totem"
-	"github.com/gorosync/gorosync/dataplane/transport/udp"
 )
 
 // A sleep ends when any watched descriptor becomes readable, long before
@@ -48,19 +44,8 @@ func (p *countingPoller) Fd() int   { return -1 }
 
 // Every pass polls every poller once, and their work counts as the pass's.
 func TestPassPollsPollers(t *testing.T) {
-	self := netip.MustParseAddrPort("127.0.0.1:25445")
-	tr, err := udp.New(udp.Config{Local: self, Peers: map[uint32]netip.AddrPort{1: self}, LocalNodeID: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
 	p := &countingPoller{work: 3}
-	l, err := New(Config{Totem: totem.Config{NodeID: 1, Timers: totem.TimersFor(totem.DefaultTimerParams(1))},
-		Transport: tr, CPU: -1, Idle: IdleBlock, Pollers: []Poller{p}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := oneNode(t, 25445, nil, p)
 	if err := l.Start(); err != nil {
 		t.Fatal(err)
 	}
