@@ -172,3 +172,68 @@ func TestFlushSendsOwedBytesTogether(t *testing.T) {
 		t.Fatalf("a second Flush wrote to %d connections, want 0", w)
 	}
 }
+
+// unreadBytes is how many notification bytes wait in the server's end of
+// c's setup socket.
+func unreadBytes(t *testing.T, c *Conn) int {
+	t.Helper()
+	n, err := unix.IoctlGetInt(c.setupFd, unix.SIOCINQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Requests are taken from the ring ahead of their notification bytes,
+// which are read later, many at once: before the loop sleeps
+// (BeforeSleep), once aheadMax wait, or once the connection was quiet for
+// quietPasses Polls. Every byte is read in the end, none counts as a byte
+// without a request, and every request is answered.
+func TestRequestBytesReadLater(t *testing.T) {
+	s, hd, name := directServer(t, ModeSHM)
+	c := dialClient(t, name, 1<<20)
+	pollUntil(t, s, "adoption", func() bool { return hd.connected.Load() == 1 })
+	var cn *Conn
+	for _, x := range hd.conns {
+		cn = x
+	}
+	req := request(make([]byte, 64), 3, 32, 1)
+	rbuf := make([]byte, 256)
+	ask := func() {
+		t.Helper()
+		if err := c.send(req); err != nil {
+			t.Fatal(err)
+		}
+		pollUntil(t, s, "the response", func() bool {
+			_, err := c.rsp.ReadWait(rbuf, 0)
+			return err == nil
+		})
+	}
+
+	ask()
+	if cn.ahead != 1 || unreadBytes(t, cn) != 1 {
+		t.Fatalf("after one request: %d taken ahead, %d bytes unread; want 1 and 1", cn.ahead, unreadBytes(t, cn))
+	}
+	if w := s.BeforeSleep(); w != 0 || cn.ahead != 0 || unreadBytes(t, cn) != 0 {
+		t.Fatalf("BeforeSleep: work %d, %d ahead, %d unread; want 0, 0, 0", w, cn.ahead, unreadBytes(t, cn))
+	}
+
+	maxUnread := 0
+	for range 3 * aheadMax {
+		ask()
+		maxUnread = max(maxUnread, unreadBytes(t, cn))
+	}
+	if maxUnread > aheadMax {
+		t.Fatalf("%d bytes were left unread, more than aheadMax (%d)", maxUnread, aheadMax)
+	}
+
+	for range quietPasses + 1 { // no BeforeSleep: a quiet connection's bytes are read anyway
+		s.Poll()
+	}
+	if cn.ahead != 0 || unreadBytes(t, cn) != 0 {
+		t.Fatalf("after %d quiet Polls: %d ahead, %d unread", quietPasses+1, cn.ahead, unreadBytes(t, cn))
+	}
+	if st := s.Stats(); st.BadRequests != 0 || st.Requests != 1+3*aheadMax {
+		t.Fatalf("stats %+v: want %d requests and no bad ones", st, 1+3*aheadMax)
+	}
+}

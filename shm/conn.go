@@ -39,11 +39,16 @@ type Conn struct {
 	state       connState
 	reason      string
 	queue       eventQueue
-	owed        int    // SHM: event notification bytes not yet sent
-	notePending bool   // on the server's notes list: owed bytes go out at Flush
-	setupMask   uint32 // current epoll mask of the setup socket
-	inRetry     bool   // on the server's retry list
-	closeErr    error
+	owed        int  // SHM: event notification bytes not yet sent
+	notePending bool // on the server's notes list: owed bytes go out at Flush
+	// SHM: requests taken from the ring before their notification bytes
+	// were read, Polls in a row that found the ring empty, and whether the
+	// connection is on the server's list for BeforeSleep.
+	ahead, quiet int
+	readDeferred bool
+	setupMask    uint32 // current epoll mask of the setup socket
+	inRetry      bool   // on the server's retry list
+	closeErr     error
 }
 
 // PID is the client's process id (from its credentials at connect).

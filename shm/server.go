@@ -46,6 +46,7 @@ type Server struct {
 	closing    []*Conn
 	retry      []*Conn
 	notes      []*Conn // connections owed notification bytes this pass
+	deferred   []*Conn // connections whose request bytes wait for BeforeSleep
 	retryIvl   time.Duration
 	timerArmed bool
 	timerFired bool
@@ -95,6 +96,7 @@ func New(cfg Config) (*Server, error) {
 	s.byteBuf = make([]byte, max(cfg.RequestsPerPass, 64))
 	s.zeros = make([]byte, 4096)
 	s.notes = make([]*Conn, 0, cfg.MaxConns)
+	s.deferred = make([]*Conn, 0, cfg.MaxConns)
 	s.oob = make([]byte, 2*credOOBSize)
 	s.adoptFn = s.adoptMsg
 	s.retryIvl = retryMin

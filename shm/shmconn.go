@@ -170,11 +170,65 @@ func (c *Conn) setWantOut(on bool) {
 	_ = unix.EpollCtl(c.s.ep, unix.EPOLL_CTL_MOD, c.setupFd, &ev)
 }
 
-// shmReadable handles the setup socket's POLLIN: one notification byte per
-// request (§3.7), at most RequestsPerPass of them this pass. A 0-byte read
-// or an error is a disconnect.
+// Requests are taken from a connection's request ring as soon as the ring
+// has them (its semaphore, in memory), ahead of their notification bytes
+// (§3.7: one per request); the bytes are read later, many in one read:
+// when the loop is about to sleep (BeforeSleep), when the connection has
+// been quiet for quietPasses Polls, or when aheadMax requests wait for
+// theirs. A client sending request after request (libcpg's
+// cpg_mcast_joined) then costs no read per request. The unread bytes keep
+// the setup socket readable, so a Poll looks at the ring again.
+const (
+	// aheadMax bounds the bytes left unread per connection, far below
+	// what the setup socket holds (libqb's client retries its send on
+	// EAGAIN, spinning).
+	aheadMax = 32
+	// quietPasses: bytes of a connection with nothing new for this many
+	// Polls are read even if nobody calls BeforeSleep (a caller that
+	// sleeps on Fd would otherwise find it readable at once, forever).
+	quietPasses = 16
+)
+
+// shmReadable handles the setup socket's POLLIN: the requests the ring
+// holds (at most RequestsPerPass this pass), then the notification bytes
+// unless they can wait. A 0-byte read or an error is a disconnect.
 func (s *Server) shmReadable(c *Conn) int {
-	n, e := readNB(c.setupFd, s.byteBuf[:s.cfg.RequestsPerPass])
+	took := s.shmTake(c)
+	if took > 0 {
+		c.quiet = 0
+	} else {
+		c.quiet++
+	}
+	if c.ahead > 0 && c.ahead < aheadMax && c.quiet < quietPasses && c.state == stateOpen {
+		s.deferRead(c)
+		return took
+	}
+	return took + s.shmReadBytes(c)
+}
+
+// shmTake takes up to RequestsPerPass requests from c's ring ahead of
+// their notification bytes.
+func (s *Server) shmTake(c *Conn) int {
+	n := 0
+	for n < s.cfg.RequestsPerPass && c.state == stateOpen && s.shmRequest(c, false) {
+		n++
+	}
+	c.ahead += n
+	if n > 0 && c.queue.n > 0 && c.state == stateOpen {
+		c.flushQueue() // the client is active: it may have made room
+	}
+	return n
+}
+
+// shmReadBytes reads c's notification bytes: those of requests taken
+// ahead are just counted off; each other one takes its request from the
+// ring (or is a byte without a request, which libqb warns about). It reads
+// no more bytes than it can match this pass, so that no request is left in
+// the ring with its byte already read (nothing would wake the loop for
+// it). It returns the requests it took.
+func (s *Server) shmReadBytes(c *Conn) int {
+	want := min(len(s.byteBuf), c.ahead+s.cfg.RequestsPerPass)
+	n, e := readNB(c.setupFd, s.byteBuf[:want])
 	switch {
 	case e == unix.EAGAIN || e == unix.EINTR:
 		return 0
@@ -185,19 +239,53 @@ func (s *Server) shmReadable(c *Conn) int {
 		c.closeWith("client disconnected", nil)
 		return 0
 	}
-	for i := 0; i < n && c.state == stateOpen; i++ {
-		s.shmRequest(c)
+	paid := min(n, c.ahead)
+	c.ahead -= paid
+	c.quiet = 0
+	took := 0
+	for i := paid; i < n && c.state == stateOpen; i++ {
+		if s.shmRequest(c, true) {
+			took++
+		}
 	}
 	if c.queue.n > 0 && c.state == stateOpen {
 		c.flushQueue() // the client is active: it may have made room
 	}
-	return n
+	return took
+}
+
+// deferRead puts c on the list BeforeSleep reads.
+func (s *Server) deferRead(c *Conn) {
+	if !c.readDeferred {
+		c.readDeferred = true
+		s.deferred = append(s.deferred, c)
+	}
+}
+
+// BeforeSleep reads the notification bytes left unread for requests taken
+// ahead of them, so that the setup sockets are not readable while the
+// caller sleeps on Fd. The token loop calls it before every sleep. It
+// returns the requests it took (bytes whose requests were not taken yet):
+// the caller then does another pass instead of sleeping.
+func (s *Server) BeforeSleep() int {
+	took := 0
+	for _, c := range s.deferred {
+		c.readDeferred = false
+		if c.state == stateOpen && c.ahead > 0 {
+			took += s.shmReadBytes(c)
+		}
+	}
+	clear(s.deferred)
+	s.deferred = s.deferred[:0]
+	return took
 }
 
 // shmRequest takes one request from the request ring (Peek takes the
 // semaphore token the client posted), validates its header and hands a
-// private copy of it to the handler.
-func (s *Server) shmRequest(c *Conn) {
+// private copy of it to the handler. It says whether the ring had one;
+// an empty ring after a notification byte was read (byteRead) is a byte
+// without a request.
+func (s *Server) shmRequest(c *Conn, byteRead bool) (took bool) {
 	defer debug.SetPanicOnFault(panicOnFault())
 	defer c.faultGuard(nil)
 	ring := c.shm.req
@@ -205,12 +293,13 @@ func (s *Server) shmRequest(c *Conn) {
 	switch {
 	case err == nil:
 	case errors.Is(err, qbring.ErrEmpty):
-		// a byte without a request: libqb warns and goes on
-		s.stats.badRequests.Add(1)
-		return
+		if byteRead { // libqb warns and goes on
+			s.stats.badRequests.Add(1)
+		}
+		return false
 	default:
 		s.badRequest(c, "corrupt request ring", err)
-		return
+		return false
 	}
 	h := ch.A
 	var hdr [reqHeaderSize]byte
@@ -224,11 +313,11 @@ func (s *Server) shmRequest(c *Conn) {
 	case reqDisconnect:
 		ring.Release()
 		c.closeWith("client requested disconnect", nil)
-		return
+		return true
 	case reqBad:
 		ring.Release()
 		s.badRequest(c, "bad request header", nil)
-		return
+		return true
 	}
 	// The request is copied out of shared memory and its chunk reclaimed
 	// before the handler runs. Out: the client can no longer change the
@@ -243,4 +332,5 @@ func (s *Server) shmRequest(c *Conn) {
 	ring.Release()
 	s.stats.requests.Add(1)
 	c.svc.handler.Request(c, req)
+	return true
 }

@@ -89,6 +89,14 @@ type Flusher interface {
 	Flush() int
 }
 
+// Sleeper is a Poller with work it leaves for when the loop is about to
+// sleep (the IPC server reads the request notification bytes it took
+// requests ahead of): BeforeSleep runs before every sleep, and work it
+// reports means another pass instead of the sleep.
+type Sleeper interface {
+	BeforeSleep() int
+}
+
 // Loop is a node's token loop.
 type Loop struct {
 	cfg    Config
@@ -110,6 +118,7 @@ type Loop struct {
 	fds      []int       // what sleep waits on: transport, waker, pollers (fdTransport, fdWaker, fdPollers+i)
 	woke     uint64      // fds readable at the last wake-up (bit i: fds[i]); 0: look at everything
 	flushers []Flusher   // the pollers that are Flushers
+	sleepers []Sleeper   // the pollers that are Sleepers
 	waker    int         // eventfd Submit writes when the loop sleeps
 	sleeping atomic.Bool // the loop is (about to be) in waitForWork
 	blocked  bool        // the inbox's head was refused for back-pressure
@@ -165,6 +174,9 @@ func New(cfg Config) (*Loop, error) {
 		l.fds = append(l.fds, p.Fd())
 		if f, ok := p.(Flusher); ok {
 			l.flushers = append(l.flushers, f)
+		}
+		if s, ok := p.(Sleeper); ok {
+			l.sleepers = append(l.sleepers, s)
 		}
 	}
 	l.tx = make([]transport.Outgoing, 0, 256)

@@ -167,3 +167,28 @@ type tidRecorder struct{ tid *atomic.Int64 }
 
 func (r *tidRecorder) Poll() int { r.tid.CompareAndSwap(0, int64(unix.Gettid())); return 0 }
 func (r *tidRecorder) Fd() int   { return -1 }
+
+// sleeperPoller reports work from BeforeSleep.
+type sleeperPoller struct {
+	countingPoller
+	work, calls int
+}
+
+func (p *sleeperPoller) BeforeSleep() int { p.calls++; return p.work }
+
+// BeforeSleep runs before every sleep; work it reports means no sleep
+// (the loop passes again), none means the loop sleeps as usual.
+func TestBeforeSleepCanCancelTheSleep(t *testing.T) {
+	p := &sleeperPoller{work: 1}
+	l := oneNode(t, 25495, nil, p)
+	wake(l.waker) // a sleep would return at once and report the waker
+	l.sleep()
+	if p.calls != 1 || l.woke != 0 {
+		t.Fatalf("BeforeSleep called %d times, woke %b: want 1 call and no sleep", p.calls, l.woke)
+	}
+	p.work = 0
+	l.sleep()
+	if p.calls != 2 || l.woke&(1<<fdWaker) == 0 {
+		t.Fatalf("BeforeSleep called %d times, woke %b: want 2 calls and a sleep ended by the waker", p.calls, l.woke)
+	}
+}

@@ -83,6 +83,11 @@ func (l *Loop) idle(n int) {
 // checked once more after saying so, so a submission made just before
 // cannot wait for the timeout.
 func (l *Loop) sleep() {
+	for _, s := range l.sleepers {
+		if s.BeforeSleep() > 0 {
+			return // it found work: another pass instead
+		}
+	}
 	l.sleeping.Store(true)
 	if l.inbox.Ready() && !l.blocked {
 		l.sleeping.Store(false)

@@ -117,6 +117,11 @@ func (s *Server) loop() {
 			}
 		}
 		if work == 0 {
+			for _, srv := range s.Servers {
+				work += srv.BeforeSleep() // bytes of requests taken ahead
+			}
+		}
+		if work == 0 {
 			_, _ = unix.Ppoll(fds, &ts, nil)
 		}
 	}
