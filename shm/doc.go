@@ -31,5 +31,9 @@
 // Handler methods and all Conn methods run on (or must be called from) that
 // goroutine only. An event's notification byte goes out at the next Flush
 // (Poll flushes at its start and end; the token loop after every pass), so
-// that a burst of events costs one write per client.
+// that a burst of events costs one write per client. A request is taken
+// from its ring as soon as the ring has it, and its notification byte is
+// read later with others (BeforeSleep, which the token loop calls before it
+// sleeps, or after some quiet Polls), so that a client sending request
+// after request costs no read each.
 package shm
