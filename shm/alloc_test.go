@@ -26,6 +26,20 @@ func directServer(t *testing.T, mode Mode) (*Server, *testHandler, string) {
 	return s, hd, name
 }
 
+// directConn is a directServer with one raw client connected and adopted:
+// the server, the client and the server's side of the connection.
+func directConn(t *testing.T, mode Mode) (*Server, *rawClient, *Conn) {
+	t.Helper()
+	s, hd, name := directServer(t, mode)
+	c := dialClient(t, name, 1<<20)
+	pollUntil(t, s, "adoption", func() bool { return hd.connected.Load() == 1 })
+	var cn *Conn
+	for _, x := range hd.conns {
+		cn = x
+	}
+	return s, c, cn
+}
+
 // pollUntil calls Poll until cond holds (bounded).
 func pollUntil(t *testing.T, s *Server, what string, cond func() bool) {
 	t.Helper()
@@ -45,13 +59,7 @@ func pollUntil(t *testing.T, s *Server, what string, cond func() bool) {
 func TestZeroAllocs(t *testing.T) {
 	for _, mode := range []Mode{ModeSHM, ModeSocket} {
 		t.Run(mode.String(), func(t *testing.T) {
-			s, hd, name := directServer(t, mode)
-			c := dialClient(t, name, 1<<20)
-			pollUntil(t, s, "adoption", func() bool { return hd.connected.Load() == 1 })
-			var cn *Conn
-			for _, x := range hd.conns {
-				cn = x
-			}
+			s, c, cn := directConn(t, mode)
 			req := request(make([]byte, 4096), 3, 1000, 1)
 			rbuf := make([]byte, 8192)
 			ev := make([]byte, 600)
@@ -135,13 +143,7 @@ func TestZeroAllocs(t *testing.T) {
 // which sends all of a connection's in one write: a burst of deliveries
 // costs one system call per client, and the bytes stay 1:1 with events.
 func TestFlushSendsOwedBytesTogether(t *testing.T) {
-	s, hd, name := directServer(t, ModeSHM)
-	c := dialClient(t, name, 1<<20)
-	pollUntil(t, s, "adoption", func() bool { return hd.connected.Load() == 1 })
-	var cn *Conn
-	for _, x := range hd.conns {
-		cn = x
-	}
+	s, c, cn := directConn(t, ModeSHM)
 	ev := make([]byte, 100)
 	const burst = 300
 	for i := range burst {
@@ -190,13 +192,7 @@ func unreadBytes(t *testing.T, c *Conn) int {
 // quietPasses Polls. Every byte is read in the end, none counts as a byte
 // without a request, and every request is answered.
 func TestRequestBytesReadLater(t *testing.T) {
-	s, hd, name := directServer(t, ModeSHM)
-	c := dialClient(t, name, 1<<20)
-	pollUntil(t, s, "adoption", func() bool { return hd.connected.Load() == 1 })
-	var cn *Conn
-	for _, x := range hd.conns {
-		cn = x
-	}
+	s, c, cn := directConn(t, ModeSHM)
 	req := request(make([]byte, 64), 3, 32, 1)
 	rbuf := make([]byte, 256)
 	ask := func() {

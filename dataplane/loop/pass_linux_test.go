@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"bytes"
 	"context"
 	"net/netip"
 	"sync/atomic"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorosync/gorosync/dataplane/totem"
+	"github.com/gorosync/gorosync/dataplane/transport"
 	"github.com/gorosync/gorosync/dataplane/transport/udp"
 	"golang.org/x/sys/unix"
 )
@@ -190,5 +192,50 @@ func TestBeforeSleepCanCancelTheSleep(t *testing.T) {
 	l.sleep()
 	if p.calls != 2 || l.woke&(1<<fdWaker) == 0 {
 		t.Fatalf("BeforeSleep called %d times, woke %b: want 2 calls and a sleep ended by the waker", p.calls, l.woke)
+	}
+}
+
+// tracingTransport marks every Send in a trace the test also writes to.
+type tracingTransport struct {
+	transport.Transport
+	trace *[]byte
+}
+
+func (tt tracingTransport) Send(frames []transport.Outgoing) error {
+	*tt.trace = append(*tt.trace, 's')
+	return tt.Transport.Send(frames)
+}
+
+// A batch's frames (the token going on) are sent before its messages are
+// delivered, corosync's order: the next node works while this one hands
+// messages to its clients.
+func TestFramesGoOutBeforeDeliveries(t *testing.T) {
+	var trace []byte
+	l := oneNodeWith(t, 25505, func(cfg *Config) {
+		cfg.Transport = tracingTransport{cfg.Transport, &trace}
+		cfg.Deliver = func(uint32, []byte) { trace = append(trace, 'd') }
+	})
+	if err := l.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if err := l.Submit([]byte{byte(i)}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	delivered := 0
+	for end := time.Now().Add(5 * time.Second); delivered < 20 && time.Now().Before(end); {
+		trace = trace[:0]
+		if _, err := l.Pass(); err != nil {
+			t.Fatal(err)
+		}
+		if d := bytes.IndexByte(trace, 'd'); d >= 0 && bytes.IndexByte(trace[:d], 's') < 0 {
+			t.Fatalf("pass trace %q: messages were delivered before their batch's frames were sent", trace)
+		}
+		delivered += bytes.Count(trace, []byte{'d'})
+		time.Sleep(100 * time.Microsecond)
+	}
+	if delivered < 20 {
+		t.Fatalf("%d of 20 delivered", delivered)
 	}
 }
