@@ -53,7 +53,9 @@ func (r *Ring) check() (Chunk, error) {
 	// stored before it are visible now.
 	n := load(&r.dw[rd])
 	w := load(r.hword(offWritePt))
-	if w >= r.words {
+	if w >= r.words || uint64(n) > uint64(r.MaxMsg()) {
+		// A chunk longer than MaxMsg fits the data file but no writer
+		// could have claimed it (Claim refuses it): only a hostile peer.
 		return r.corrupt()
 	}
 	used := (w + r.words - rd) % r.words
