@@ -381,14 +381,24 @@ func TestHostileTruncatedRings(t *testing.T) {
 		c := dialClient(t, h.name, max)
 		goodClientOK(t, c)
 		before := h.s.Stats().BadRequests
-		if i == 0 {
-			// The request goes in first; then the data file shrinks under it.
-			if err := c.req.Write(hdr16(0, 64, 64)); err != nil {
-				t.Fatal(err)
+		truncate := func() {
+			if err := os.Truncate(c.paths[ring.idx]+"-data", 0); err != nil {
+				t.Errorf("%s: %v", ring.name, err)
 			}
 		}
-		if err := os.Truncate(c.paths[ring.idx]+"-data", 0); err != nil {
-			t.Fatalf("%s: %v", ring.name, err)
+		if i == 0 {
+			// The request goes in first; then the data file shrinks under
+			// it. Both on the poll goroutine: the server takes requests
+			// from the ring as soon as they are there (ahead of their
+			// bytes), so it must not see this one before the truncation.
+			h.run(func() {
+				if err := c.req.Write(hdr16(0, 64, 64)); err != nil {
+					t.Error(err)
+				}
+				truncate()
+			})
+		} else {
+			truncate()
 		}
 		if i == 0 {
 			unix.Write(c.fd, c.one[:])
