@@ -58,6 +58,11 @@ type Config struct {
 	// loader should set it). When false such frames are handed up with
 	// From = 0. Either way they are counted.
 	BlockUnlisted bool
+	// NoGSO sends every datagram as its own message. By default a run of
+	// frames of one size to one peer is one message the kernel segments
+	// (UDP GSO), where the kernel has it; the datagrams on the wire are
+	// the same either way.
+	NoGSO bool
 }
 
 // withDefaults fills zero values and checks what does not need a socket.

@@ -9,9 +9,13 @@
 // receive pool (RecvBuffers buffers of MTU bytes in one slab) whose buffers
 // Recv lends to the caller until Release; the send slots (Batch buffers of
 // MTU bytes) into which Send copies each frame once, however many peers it
-// goes to; and the mmsghdr, iovec and sockaddr arrays handed to recvmmsg
-// and sendmmsg. All of it is allocated in New, so Recv, Release and Send
-// allocate nothing and a batch costs one system call.
+// goes to; and the mmsghdr, iovec, sockaddr and control-message arrays
+// handed to recvmmsg and sendmmsg. All of it is allocated in New, so Recv,
+// Release and Send allocate nothing and a batch costs one system call.
+//
+// Where the kernel has UDP GSO, a run of frames of one size to one peer
+// (a fragmented message) goes as one message that the kernel cuts into
+// the same datagrams (gso.go); a path that refuses GSO turns it off.
 //
 // UDP is lossy and totem retransmits, so the transport never blocks and
 // never retries into a full socket: a datagram the kernel will not take

@@ -10,15 +10,17 @@ import (
 	"github.com/gorosync/gorosync/dataplane/transport"
 )
 
-// Send copies each frame once into a send slot and queues one datagram per
+// Send copies each frame once into a send slot and queues one message per
 // destination; a full header array or a full set of slots is flushed with
-// one sendmmsg, and whatever is left at the end with one more. It never
-// waits: once the socket is full the rest of the batch is dropped and
-// counted, since totem retransmits what is lost. Network errors to one
-// peer (no route, a firewall) drop that datagram and are counted, not
-// returned, because they say nothing about the other peers. Send returns
-// ErrFrameTooBig or ErrUnknownPeer (the first met) for the caller's own
-// mistakes, after sending the rest, and the errno of a broken socket.
+// one sendmmsg, and whatever is left at the end with one more. With UDP GSO
+// (see gso.go) a run of consecutive frames of one length to the same
+// destination is one message of several datagrams. Send never waits: once
+// the socket is full the rest of the batch is dropped and counted, since
+// totem retransmits what is lost. Network errors to one peer (no route, a
+// firewall) drop that message and are counted, not returned, because they
+// say nothing about the other peers. Send returns ErrFrameTooBig or
+// ErrUnknownPeer (the first met) for the caller's own mistakes, after
+// sending the rest, and the errno of a broken socket.
 func (t *Transport) Send(frames []transport.Outgoing) error {
 	s := &t.sys
 	if s.fd < 0 {
@@ -26,28 +28,17 @@ func (t *Transport) Send(frames []transport.Outgoing) error {
 	}
 	var err error
 	s.nhdr, s.nslot, s.congested = 0, 0, false
-	for i := range frames {
+	for i := 0; i < len(frames); {
 		f := &frames[i]
-		if len(f.Data) > t.mtu {
-			t.tally.TxTooBig++
-			err = first(err, ErrFrameTooBig)
-			continue
-		}
-		dests := t.peers.bcast
-		if f.To != transport.Broadcast {
-			p, ok := t.peers.byID[f.To]
-			if !ok {
-				t.tally.Errors++
-				err = first(err, ErrUnknownPeer)
-				continue
-			}
-			dests = t.peers.self[p : p+1]
-		}
-		if len(dests) == 0 {
+		dests, ferr := t.dests(f)
+		if ferr != nil || len(dests) == 0 {
+			err = first(err, ferr)
+			i++
 			continue
 		}
 		if s.congested {
 			t.tally.TxDropped += uint64(len(dests))
+			i++
 			continue
 		}
 		// Slots are free again once no queued header points at them.
@@ -58,25 +49,19 @@ func (t *Transport) Send(frames []transport.Outgoing) error {
 			s.nslot = 0
 		}
 		slot := s.nslot
-		s.nslot++
-		iov := &s.siov[slot]
-		copy(s.sbuf[slot*t.mtu:], f.Data)
-		iov.SetLen(len(f.Data))
+		segs, segBytes := t.copyRun(frames[i:])
+		i += segs
 		for _, p := range dests {
 			if s.nhdr == t.batch {
-				// The current slot stays valid: flush sends what
-				// points at it before anything overwrites it.
+				// The run's slots stay valid: flush sends what points
+				// at them before anything overwrites them.
 				err = first(err, t.flush())
 			}
 			if s.congested {
-				t.tally.TxDropped++
+				t.tally.TxDropped += uint64(segs)
 				continue
 			}
-			h := &s.shdr[s.nhdr].Hdr
-			h.Name = (*byte)(unsafe.Pointer(&s.peerSA[p]))
-			h.Namelen = s.peerSALen[p]
-			h.Iov = iov
-			s.nhdr++
+			t.queue(p, slot, segs, segBytes)
 		}
 	}
 	err = first(err, t.flush())
@@ -84,45 +69,125 @@ func (t *Transport) Send(frames []transport.Outgoing) error {
 	return err
 }
 
-// flush hands the queued datagrams to the kernel. sendmmsg stops at the
-// first datagram it cannot send and reports the error only if that was the
+// dests is where frame f goes, or why it goes nowhere (counted).
+func (t *Transport) dests(f *transport.Outgoing) ([]int32, error) {
+	if len(f.Data) > t.mtu {
+		t.tally.TxTooBig++
+		return nil, ErrFrameTooBig
+	}
+	if f.To == transport.Broadcast {
+		return t.peers.bcast, nil
+	}
+	p, ok := t.peers.byID[f.To]
+	if !ok {
+		t.tally.Errors++
+		return nil, ErrUnknownPeer
+	}
+	return t.peers.self[p : p+1], nil
+}
+
+// copyRun copies the run starting at frames[0] into consecutive free slots
+// and returns its length in frames and the length of each but the last.
+func (t *Transport) copyRun(frames []transport.Outgoing) (segs, segBytes int) {
+	s := &t.sys
+	segs = t.runLen(frames, t.batch-s.nslot)
+	for k := range segs {
+		slot := s.nslot
+		s.nslot++
+		copy(s.sbuf[slot*t.mtu:], frames[k].Data)
+		s.siov[slot].SetLen(len(frames[k].Data))
+	}
+	return segs, len(frames[0].Data)
+}
+
+// queue adds one message to peer p made of segs slots from slot on: a
+// plain datagram, or with more than one segment a GSO message the kernel
+// cuts into datagrams of segBytes.
+func (t *Transport) queue(p int32, slot, segs, segBytes int) {
+	s := &t.sys
+	h := &s.shdr[s.nhdr].Hdr
+	h.Name = (*byte)(unsafe.Pointer(&s.peerSA[p]))
+	h.Namelen = s.peerSALen[p]
+	h.Iov = &s.siov[slot]
+	h.SetIovlen(segs)
+	h.Control = nil
+	h.SetControllen(0)
+	if segs > 1 {
+		c := s.gsoCmsg(s.nhdr, segBytes)
+		h.Control = &c[0]
+		h.SetControllen(len(c))
+	}
+	s.nsegs[s.nhdr] = int32(segs)
+	s.nhdr++
+}
+
+// flush hands the queued messages to the kernel. sendmmsg stops at the
+// first message it cannot send and reports the error only if that was the
 // first of the call, so after a short count the next call starts at the
-// failed datagram and learns why.
+// failed message and learns why.
 func (t *Transport) flush() error {
 	s := &t.sys
 	hdrs := s.shdr[:s.nhdr]
+	segs := s.nsegs[:s.nhdr]
 	s.nhdr = 0
 	for len(hdrs) > 0 {
 		if s.congested {
-			t.tally.TxDropped += uint64(len(hdrs))
+			t.tally.TxDropped += sum(segs)
 			return nil
 		}
 		n, errno := sendmmsgFunc(s.fd, hdrs)
-		switch errno {
-		case 0:
+		switch {
+		case errno == 0:
 			if n == 0 { // not expected; never spin on it
 				s.congested = true
 				continue
 			}
-			t.tally.TxFrames += uint64(n)
-			hdrs = hdrs[n:]
-		case unix.EINTR:
-		case unix.EAGAIN, unix.ENOBUFS:
+			t.tally.TxFrames += sum(segs[:n])
+			t.tally.TxGSO += gsoCount(segs[:n])
+			hdrs, segs = hdrs[n:], segs[n:]
+		case errno == unix.EINTR:
+		case errno == unix.EAGAIN || errno == unix.ENOBUFS:
 			s.congested = true
-		case unix.EBADF, unix.ENOTSOCK, unix.EFAULT, unix.EINVAL:
+		case segs[0] > 1 && gsoRefused(errno):
+			// The path cannot segment (no checksum offload, a route
+			// MTU below the segment): send datagrams one by one from
+			// now on; totem retransmits this message's frames.
+			t.gso = false
+			t.tally.GSOOff++
+			t.tally.TxDropped += uint64(segs[0])
+			hdrs, segs = hdrs[1:], segs[1:]
+		case errno == unix.EBADF || errno == unix.ENOTSOCK || errno == unix.EFAULT || errno == unix.EINVAL:
 			// The socket or our arrays are broken: no datagram will go.
 			t.tally.Errors++
-			t.tally.TxDropped += uint64(len(hdrs))
+			t.tally.TxDropped += sum(segs)
 			return errno
 		default:
 			// This destination is unreachable for now; the others may
 			// not be.
 			t.tally.Errors++
-			t.tally.TxDropped++
-			hdrs = hdrs[1:]
+			t.tally.TxDropped += uint64(segs[0])
+			hdrs, segs = hdrs[1:], segs[1:]
 		}
 	}
 	return nil
+}
+
+func sum(segs []int32) uint64 {
+	var n uint64
+	for _, k := range segs {
+		n += uint64(k)
+	}
+	return n
+}
+
+func gsoCount(segs []int32) uint64 {
+	var n uint64
+	for _, k := range segs {
+		if k > 1 {
+			n++
+		}
+	}
+	return n
 }
 
 // first keeps the first error of a batch.

@@ -28,14 +28,17 @@ type sysState struct {
 	rslot []int32
 
 	// Send: a frame is copied once into a slot of sbuf (siov[slot] points
-	// at it); each destination adds an shdr entry naming that iovec and
-	// the peer's prebuilt sockaddr (peerSA).
+	// at it); each destination adds an shdr entry naming that iovec (or a
+	// run of consecutive ones, with a UDP_SEGMENT control message) and the
+	// peer's prebuilt sockaddr (peerSA).
 	shdr      []unix.Mmsghdr
 	siov      []unix.Iovec
 	sbuf      []byte
-	nhdr      int  // shdr entries filled
-	nslot     int  // send slots filled
-	congested bool // the socket said EAGAIN during this Send: drop the rest
+	nsegs     []int32 // datagrams per shdr entry (more than one: GSO)
+	scmsg     []byte  // one UDP_SEGMENT control message per shdr entry
+	nhdr      int     // shdr entries filled
+	nslot     int     // send slots filled
+	congested bool    // the socket said EAGAIN during this Send: drop the rest
 	peerSA    []sockaddr
 	peerSALen []uint32
 }
@@ -64,6 +67,11 @@ func (s *sysState) open(t *Transport, cfg Config) error {
 		return err
 	}
 	s.fd = fd
+	t.gso = !cfg.NoGSO && gsoAvailable(fd)
+	t.gsoMaxBytes = maxPayload4
+	if s.family == unix.AF_INET6 {
+		t.gsoMaxBytes = maxPayload6
+	}
 	return nil
 }
 
@@ -140,9 +148,8 @@ func (s *sysState) alloc(t *Transport, cfg Config) {
 	s.shdr = make([]unix.Mmsghdr, b)
 	s.siov = make([]unix.Iovec, b)
 	s.sbuf = make([]byte, b*cfg.MTU)
-	for i := range s.shdr {
-		s.shdr[i].Hdr.SetIovlen(1)
-	}
+	s.nsegs = make([]int32, b)
+	s.initGSOCmsgs(b)
 	for i := range s.siov {
 		s.siov[i].Base = &s.sbuf[i*cfg.MTU]
 	}

@@ -13,6 +13,8 @@ type Stats struct {
 	TxTooBig          uint64 // frames over the MTU refused by Send
 	TxDropped         uint64 // datagrams not sent: socket full (EAGAIN) or a network error
 	Errors            uint64 // system call errors, unknown node ids, bad Release handles
+	TxGSO             uint64 // messages of more than one datagram (UDP GSO) the kernel accepted
+	GSOOff            uint64 // 1 once the path refused a GSO message and GSO was turned off
 }
 
 // counters are written by the token loop once per call (not per frame) and
@@ -20,6 +22,7 @@ type Stats struct {
 type counters struct {
 	rxFrames, txFrames, rxUnlisted, rxDroppedUnlisted atomic.Uint64
 	rxTooBig, txTooBig, txDropped, errors             atomic.Uint64
+	txGSO, gsoOff                                     atomic.Uint64
 }
 
 // add adds a call's tally; zero fields cost no atomic operation.
@@ -32,6 +35,7 @@ func (c *counters) add(s *Stats) {
 		{&c.rxUnlisted, s.RxUnlisted}, {&c.rxDroppedUnlisted, s.RxDroppedUnlisted},
 		{&c.rxTooBig, s.RxTooBig}, {&c.txTooBig, s.TxTooBig},
 		{&c.txDropped, s.TxDropped}, {&c.errors, s.Errors},
+		{&c.txGSO, s.TxGSO}, {&c.gsoOff, s.GSOOff},
 	} {
 		if f.n != 0 {
 			f.c.Add(f.n)
@@ -50,5 +54,7 @@ func (c *counters) load() Stats {
 		TxTooBig:          c.txTooBig.Load(),
 		TxDropped:         c.txDropped.Load(),
 		Errors:            c.errors.Load(),
+		TxGSO:             c.txGSO.Load(),
+		GSOOff:            c.gsoOff.Load(),
 	}
 }

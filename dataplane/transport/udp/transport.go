@@ -27,12 +27,16 @@ type Transport struct {
 	mtu   int
 	batch int
 	block bool // BlockUnlisted
-	local netip.AddrPort
-	peers peerTable
-	pool  pool
-	tally Stats // this call's counts, flushed into stats once per call
-	stats counters
-	sys   sysState // the socket and the kernel-facing arrays
+	// gso: runs of equal frames go as one message (UDP GSO); off when
+	// Config.NoGSO, the kernel lacks it, or the path refused it once.
+	gso         bool
+	gsoMaxBytes int // a UDP payload: the most one GSO message carries
+	local       netip.AddrPort
+	peers       peerTable
+	pool        pool
+	tally       Stats // this call's counts, flushed into stats once per call
+	stats       counters
+	sys         sysState // the socket and the kernel-facing arrays
 }
 
 var _ transport.Transport = (*Transport)(nil)

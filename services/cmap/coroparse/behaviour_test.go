@@ -134,7 +134,7 @@ func TestWarnings(t *testing.T) {
 		"t.conf:36: logging.colour: unknown key",
 		"t.conf:40: logging.logger_subsys.timestamp: unknown key: corosync 3.1.7 does not read it in a logger_subsys section",
 		"t.conf:44: system.tuning: unknown key",
-		"t.conf:48: dataplane.spin: unknown key: dataplane{} takes cpu, idle, transport, linkN_transport, ring_size and the test-only fault_* keys",
+		"t.conf:48: dataplane.spin: unknown key: dataplane{} takes cpu, idle, transport, linkN_transport, ring_size, gso and the test-only fault_* keys",
 	} {
 		if !strings.Contains(w, want) {
 			t.Errorf("warnings\n%s\nlack %q", w, want)
@@ -270,15 +270,18 @@ func TestUDPMulticastDerived(t *testing.T) {
 }
 
 func TestDataplaneSection(t *testing.T) {
-	cfg := mustParse(t, withTotem("")+"dataplane {\n cpu: 3\n idle: spin\n transport: xdp\n link0_transport: udp\n ring_size: 4096\n}\n")
+	cfg := mustParse(t, withTotem("")+"dataplane {\n cpu: 3\n idle: spin\n transport: xdp\n link0_transport: udp\n ring_size: 4096\n gso: no\n}\n")
 	d := cfg.Dataplane
-	if d.CPU != 3 || d.Idle != "spin" || d.Transport != "xdp" || d.LinkTransport[0] != "udp" || d.LinkTransport[1] != "xdp" || d.RingSize != 4096 {
+	if d.CPU != 3 || d.Idle != "spin" || d.Transport != "xdp" || d.LinkTransport[0] != "udp" || d.LinkTransport[1] != "xdp" || d.RingSize != 4096 || d.GSO {
 		t.Fatalf("%+v", d)
 	}
 	if len(cfg.Warnings) != 0 {
 		t.Fatal(warningsText(cfg))
 	}
 	cfg = mustParse(t, withTotem("")+"dataplane {\n link3_transport: rdma\n}\n")
+	if !cfg.Dataplane.GSO {
+		t.Fatal("dataplane.gso is yes by default")
+	}
 	if !strings.Contains(warningsText(cfg), "t.conf:21: dataplane.link3_transport: link 3 has no addresses") {
 		t.Fatal(warningsText(cfg))
 	}

@@ -973,7 +973,13 @@ func (b *builder) system() error {
 
 func (b *builder) dataplane() error {
 	d := &b.c.Dataplane
-	d.CPU, d.Idle, d.Transport, d.RingSize = -1, "hybrid", "udp", 1024
+	d.CPU, d.Idle, d.Transport, d.RingSize, d.GSO = -1, "hybrid", "udp", 1024, true
+	if s, ok := b.str("dataplane.gso"); ok {
+		if s != "yes" && s != "no" {
+			return b.errf("dataplane.gso", "%q is not yes or no", s)
+		}
+		d.GSO = s == "yes"
+	}
 	if s, ok := b.str("dataplane.cpu"); ok {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < -1 || n > maxCPU {

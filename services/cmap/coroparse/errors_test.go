@@ -255,6 +255,7 @@ func TestDataplaneErrors(t *testing.T) {
 		{"link transport", dp(" link0_transport: dpdk\n"), 21, "dataplane.link0_transport", `"dpdk" is not one of udp, xdp, rdma`},
 		{"link above 7", dp(" link8_transport: xdp\n"), 21, "dataplane.link8_transport", "link 8 is above the maximum 7"},
 		{"ring size", dp(" ring_size: 1000\n"), 21, "dataplane.ring_size", `"1000" is not a power of two`},
+		{"gso", dp(" gso: on\n"), 21, "dataplane.gso", `"on" is not yes or no`},
 		{"fault loss", dp(" fault_loss_percent: 101\n"), 21, "dataplane.fault_loss_percent", `"101" is not a number between 0 and 100`},
 		{"fault delay", dp(" fault_delay_ms: soon\n"), 21, "dataplane.fault_delay_ms", `"soon" is not a number`},
 		{"section inside", dp(" foo {\n"), 21, "dataplane.foo", "not allowed inside dataplane{}"},

@@ -561,7 +561,7 @@ func (p *parser) item(path, key, value string, line int) error {
 		return p.knownString(path, key, value, line, ploadKeys)
 	case stDataplane:
 		if !dataplaneKey(key) {
-			p.warnf(line, path, "unknown key: dataplane{} takes cpu, idle, transport, linkN_transport, ring_size and the test-only fault_* keys")
+			p.warnf(line, path, "unknown key: dataplane{} takes cpu, idle, transport, linkN_transport, ring_size, gso and the test-only fault_* keys")
 		}
 		return p.set(path, Str(value), line)
 	}
@@ -776,7 +776,7 @@ func (p *parser) systemValue(path, key, value string, line int) error {
 
 func dataplaneKey(key string) bool {
 	switch key {
-	case "cpu", "idle", "transport", "ring_size":
+	case "cpu", "idle", "transport", "ring_size", "gso":
 		return true
 	}
 	if _, ok := faultKeys[key]; ok {
