@@ -123,7 +123,8 @@ func (d *daemon) openLink(l int, port uint16) (transport.Transport, error) {
 		mtu = min(mtu, pathMTU(self.Addr()))
 	}
 	tr, err := udp.New(udp.Config{Local: self, Peers: peers, LocalNodeID: d.self.NodeID,
-		MTU: mtu, BlockUnlisted: t.BlockUnlistedIPs, NoGSO: !d.cfg.Dataplane.GSO})
+		MTU: mtu, BlockUnlisted: t.BlockUnlistedIPs,
+		NoGSO: !d.cfg.Dataplane.GSO, NoGRO: !d.cfg.Dataplane.GSO})
 	if err != nil {
 		return nil, fmt.Errorf("link %d on %s: %w", l, self, err)
 	}

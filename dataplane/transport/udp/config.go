@@ -63,6 +63,10 @@ type Config struct {
 	// (UDP GSO), where the kernel has it; the datagrams on the wire are
 	// the same either way.
 	NoGSO bool
+	// NoGRO receives every datagram on its own. By default the socket
+	// takes a GSO message (or datagrams a NIC coalesced) whole (UDP GRO)
+	// and Recv cuts it into its frames, where the kernel has it.
+	NoGRO bool
 }
 
 // withDefaults fills zero values and checks what does not need a socket.

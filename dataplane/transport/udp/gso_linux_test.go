@@ -69,6 +69,9 @@ func TestGSORunToEveryPeer(t *testing.T) {
 			t.Fatalf("%v received %d frames, not the %d sent in order", tr.local, len(fs), len(want))
 		}
 		quiet(t, tr)
+		if s := tr.Stats(); s.RxGRO != 1 || s.RxFrames != 46 {
+			t.Fatalf("receiver stats %+v: want the run as one coalesced datagram, and the token", s)
+		}
 	}
 	if s := trs[0].Stats(); s.TxFrames != 92 || s.TxGSO != 2 || s.TxDropped != 0 || s.GSOOff != 0 {
 		t.Fatalf("sender stats %+v", s)

@@ -26,6 +26,17 @@ type sysState struct {
 	riov  []unix.Iovec
 	rname []sockaddr
 	rslot []int32
+	// With UDP GRO (gro.go) each slot has two iovecs, the second on its
+	// overflow area in rover, and a control buffer in rctl.
+	gro         bool
+	riovPerSlot int
+	rover       []byte
+	rctl        []byte
+	// The last recvmmsg's slots not yet handed up: rnext..rn. rseg > 0:
+	// slot rnext is a coalesced datagram of rsize-byte segments from
+	// rfrom, whose segment rseg-1 is the next to hand up.
+	rnext, rn, rseg, rsize int
+	rfrom                  uint32
 
 	// Send: a frame is copied once into a slot of sbuf (siov[slot] points
 	// at it); each destination adds an shdr entry naming that iovec (or a
@@ -68,6 +79,10 @@ func (s *sysState) open(t *Transport, cfg Config) error {
 	}
 	s.fd = fd
 	t.gso = !cfg.NoGSO && gsoAvailable(fd)
+	if !cfg.NoGRO && groAvailable(fd) {
+		s.gro, s.riovPerSlot = true, 2
+		s.initGRO(t.batch, t.mtu)
+	}
 	t.gsoMaxBytes = maxPayload4
 	if s.family == unix.AF_INET6 {
 		t.gsoMaxBytes = maxPayload6
@@ -134,7 +149,8 @@ func getsockname(fd int, sa *sockaddr, n *uint32) error {
 func (s *sysState) alloc(t *Transport, cfg Config) {
 	b := cfg.Batch
 	s.rhdr = make([]unix.Mmsghdr, b)
-	s.riov = make([]unix.Iovec, b)
+	s.riov = make([]unix.Iovec, 2*b) // room for GRO's two per slot
+	s.riovPerSlot = 1
 	s.rname = make([]sockaddr, b)
 	s.rslot = make([]int32, b)
 	for i := range s.rhdr {

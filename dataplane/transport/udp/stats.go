@@ -15,6 +15,7 @@ type Stats struct {
 	Errors            uint64 // system call errors, unknown node ids, bad Release handles
 	TxGSO             uint64 // messages of more than one datagram (UDP GSO) the kernel accepted
 	GSOOff            uint64 // 1 once the path refused a GSO message and GSO was turned off
+	RxGRO             uint64 // coalesced datagrams (UDP GRO) received and cut into frames
 }
 
 // counters are written by the token loop once per call (not per frame) and
@@ -22,7 +23,7 @@ type Stats struct {
 type counters struct {
 	rxFrames, txFrames, rxUnlisted, rxDroppedUnlisted atomic.Uint64
 	rxTooBig, txTooBig, txDropped, errors             atomic.Uint64
-	txGSO, gsoOff                                     atomic.Uint64
+	txGSO, gsoOff, rxGRO                              atomic.Uint64
 }
 
 // add adds a call's tally; zero fields cost no atomic operation.
@@ -35,7 +36,7 @@ func (c *counters) add(s *Stats) {
 		{&c.rxUnlisted, s.RxUnlisted}, {&c.rxDroppedUnlisted, s.RxDroppedUnlisted},
 		{&c.rxTooBig, s.RxTooBig}, {&c.txTooBig, s.TxTooBig},
 		{&c.txDropped, s.TxDropped}, {&c.errors, s.Errors},
-		{&c.txGSO, s.TxGSO}, {&c.gsoOff, s.GSOOff},
+		{&c.txGSO, s.TxGSO}, {&c.gsoOff, s.GSOOff}, {&c.rxGRO, s.RxGRO},
 	} {
 		if f.n != 0 {
 			f.c.Add(f.n)
@@ -56,5 +57,6 @@ func (c *counters) load() Stats {
 		Errors:            c.errors.Load(),
 		TxGSO:             c.txGSO.Load(),
 		GSOOff:            c.gsoOff.Load(),
+		RxGRO:             c.rxGRO.Load(),
 	}
 }

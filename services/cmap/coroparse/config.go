@@ -186,9 +186,10 @@ type Dataplane struct {
 	// LinkTransport is each link's transport (linkN_transport, else Transport).
 	LinkTransport [maxLinks]string
 	RingSize      int // client submission ring slots, a power of two (default 1024)
-	// GSO: a UDP link sends a run of equal-size frames to a peer as one
-	// message the kernel segments (UDP GSO; yes by default, where the
-	// kernel has it). The datagrams on the wire are the same either way.
+	// GSO: UDP segmentation offload both ways (yes by default, where the
+	// kernel has it): a link sends a run of equal-size frames to a peer
+	// as one message the kernel segments (GSO), and takes such a message
+	// whole on receipt (GRO). The datagrams on the wire are the same.
 	GSO bool
 	// Fault is the test-only fault stage on received frames (all zero:
 	// off). The daemon logs a warning when any is set.
