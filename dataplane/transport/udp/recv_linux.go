@@ -22,8 +22,11 @@ func (t *Transport) Recv(frames []transport.Received) (int, error) {
 	got := t.accept(frames)
 	var err error
 	for got < len(frames) && s.rnext == s.rn {
-		want := min(len(frames)-got, t.batch, len(t.pool.free))
-		if want == 0 {
+		// With GRO one buffer stays out of the slots, so a coalesced
+		// datagram can always hand up a frame: were every free buffer in
+		// a slot, it could wait for a Release that never comes.
+		want := min(len(frames)-got, t.batch, len(t.pool.free)-s.groReserve)
+		if want <= 0 {
 			if got == 0 {
 				err = ErrNoBuffers
 			}

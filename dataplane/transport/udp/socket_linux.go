@@ -29,6 +29,7 @@ type sysState struct {
 	// With UDP GRO (gro.go) each slot has two iovecs, the second on its
 	// overflow area in rover, and a control buffer in rctl.
 	gro         bool
+	groReserve  int // buffers Recv keeps out of the slots: 1 with GRO
 	riovPerSlot int
 	rover       []byte
 	rctl        []byte
@@ -79,8 +80,8 @@ func (s *sysState) open(t *Transport, cfg Config) error {
 	}
 	s.fd = fd
 	t.gso = !cfg.NoGSO && gsoAvailable(fd)
-	if !cfg.NoGRO && groAvailable(fd) {
-		s.gro, s.riovPerSlot = true, 2
+	if !cfg.NoGRO && cfg.RecvBuffers > 1 && groAvailable(fd) {
+		s.gro, s.groReserve, s.riovPerSlot = true, 1, 2
 		s.initGRO(t.batch, t.mtu)
 	}
 	t.gsoMaxBytes = maxPayload4

@@ -274,10 +274,10 @@ func TestUnlisted(t *testing.T) {
 	}
 }
 
-// Six datagrams (no GSO: the coalesced case is TestGROWaitsForBuffers)
-// into a pool of four.
+// Six datagrams into a pool of four, without GSO and GRO (for those see
+// TestGROWaitsForBuffers and TestGROKeepsABufferOutOfTheSlots).
 func TestPoolAndRelease(t *testing.T) {
-	trs := cluster(t, loop3[:2], func(c *Config) { c.RecvBuffers = 4; c.NoGSO = true })
+	trs := cluster(t, loop3[:2], func(c *Config) { c.RecvBuffers = 4; c.NoGSO = true; c.NoGRO = true })
 	a, b := trs[0], trs[1]
 	out := make([]transport.Outgoing, 6)
 	for i := range out {
