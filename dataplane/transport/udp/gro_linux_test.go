@@ -194,9 +194,10 @@ func TestGROKeepsABufferOutOfTheSlots(t *testing.T) {
 	needGRO(t, trs[0])
 	a, b := trs[0], trs[1]
 	out, want := run45()
-	for i := range 3 { // three single datagrams after the coalesced one
-		out = append(out, transport.Outgoing{To: 2, Data: frame(100+i, 10+i)})
-		want = append(want, got{1, string(frame(100+i, 10+i))})
+	for i := range 3 { // three datagrams after the coalesced one: 4 slots
+		n := 1100 + 100*i // each longer than the last: no run
+		out = append(out, transport.Outgoing{To: 2, Data: frame(100+i, n)})
+		want = append(want, got{1, string(frame(100+i, n))})
 	}
 	if err := a.Send(out); err != nil {
 		t.Fatal(err)
