@@ -49,7 +49,8 @@ func (s *sysState) groSegment(i int) int {
 		return 0
 	}
 	h := &s.rhdr[i].Hdr
-	ctl := s.rctl[i*groCmsgSpace : i*groCmsgSpace+int(h.Controllen)]
+	n := min(int(h.Controllen), groCmsgSpace) // the kernel's word, checked
+	ctl := s.rctl[i*groCmsgSpace : i*groCmsgSpace+n]
 	for len(ctl) >= unix.CmsgLen(0) {
 		c := (*unix.Cmsghdr)(unsafe.Pointer(&ctl[0]))
 		n := int(c.Len)
