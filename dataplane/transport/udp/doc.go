@@ -7,10 +7,11 @@
 //
 // The package owns, per Transport and for its whole life: the socket; the
 // receive pool (RecvBuffers buffers of MTU bytes in one slab) whose buffers
-// Recv lends to the caller until Release; the send slots (Batch buffers of
-// MTU bytes) into which Send copies each frame once, however many peers it
-// goes to; and the mmsghdr, iovec, sockaddr and control-message arrays
-// handed to recvmmsg and sendmmsg. All of it is allocated in New, so Recv,
+// Recv lends to the caller until Release; the send slots (Batch iovecs
+// that Send points at the caller's frames, one per frame however many
+// peers it goes to, for the kernel to copy during the call); and the
+// mmsghdr, iovec, sockaddr and control-message arrays handed to recvmmsg
+// and sendmmsg. All of it is allocated in New, so Recv,
 // Release and Send allocate nothing and a batch costs one system call.
 //
 // Where the kernel has UDP GSO, a run of frames of one size to one peer

@@ -10,7 +10,7 @@ import (
 	"github.com/gorosync/gorosync/dataplane/transport"
 )
 
-// Send copies each frame once into a send slot and queues one message per
+// Send points a send slot at each frame and queues one message per
 // destination; a full header array or a full set of slots is flushed with
 // one sendmmsg, and whatever is left at the end with one more. With UDP GSO
 // (see gso.go) a run of consecutive frames of one length to the same
@@ -49,7 +49,7 @@ func (t *Transport) Send(frames []transport.Outgoing) error {
 			s.nslot = 0
 		}
 		slot := s.nslot
-		segs, segBytes := t.copyRun(frames[i:])
+		segs, segBytes := t.slotRun(frames[i:])
 		i += segs
 		for _, p := range dests {
 			if s.nhdr == t.batch {
@@ -86,16 +86,21 @@ func (t *Transport) dests(f *transport.Outgoing) ([]int32, error) {
 	return t.peers.self[p : p+1], nil
 }
 
-// copyRun copies the run starting at frames[0] into consecutive free slots
+// slotRun points consecutive free slots at the run starting at frames[0]
 // and returns its length in frames and the length of each but the last.
-func (t *Transport) copyRun(frames []transport.Outgoing) (segs, segBytes int) {
+// The slots point at the caller's bytes: sendmmsg copies them into the
+// kernel before Send returns, so no copy of ours is needed.
+func (t *Transport) slotRun(frames []transport.Outgoing) (segs, segBytes int) {
 	s := &t.sys
 	segs = t.runLen(frames, t.batch-s.nslot)
 	for k := range segs {
-		slot := s.nslot
+		iov := &s.siov[s.nslot]
 		s.nslot++
-		copy(s.sbuf[slot*t.mtu:], frames[k].Data)
-		s.siov[slot].SetLen(len(frames[k].Data))
+		iov.Base = nil
+		if d := frames[k].Data; len(d) > 0 {
+			iov.Base = &d[0]
+		}
+		iov.SetLen(len(frames[k].Data))
 	}
 	return segs, len(frames[0].Data)
 }

@@ -39,13 +39,12 @@ type sysState struct {
 	rnext, rn, rseg, rsize int
 	rfrom                  uint32
 
-	// Send: a frame is copied once into a slot of sbuf (siov[slot] points
-	// at it); each destination adds an shdr entry naming that iovec (or a
+	// Send: a frame's slot is siov[slot], pointed at the caller's bytes
+	// for the length of the call; each destination adds an shdr entry naming that iovec (or a
 	// run of consecutive ones, with a UDP_SEGMENT control message) and the
 	// peer's prebuilt sockaddr (peerSA).
 	shdr      []unix.Mmsghdr
 	siov      []unix.Iovec
-	sbuf      []byte
 	nsegs     []int32 // datagrams per shdr entry (more than one: GSO)
 	scmsg     []byte  // one UDP_SEGMENT control message per shdr entry
 	nhdr      int     // shdr entries filled
@@ -164,12 +163,8 @@ func (s *sysState) alloc(t *Transport, cfg Config) {
 
 	s.shdr = make([]unix.Mmsghdr, b)
 	s.siov = make([]unix.Iovec, b)
-	s.sbuf = make([]byte, b*cfg.MTU)
 	s.nsegs = make([]int32, b)
 	s.initGSOCmsgs(b)
-	for i := range s.siov {
-		s.siov[i].Base = &s.sbuf[i*cfg.MTU]
-	}
 
 	s.peerSA = make([]sockaddr, len(t.peers.addrs))
 	s.peerSALen = make([]uint32, len(t.peers.addrs))
