@@ -39,6 +39,11 @@ type Config struct {
 	// only once every member holds it): the daemon's loop.SubmitLocal. It
 	// is called on the loop's goroutine; msg is valid only during the call.
 	Send func(msg []byte, safe bool) error
+	// SendParts, if set, is Send with the message in pieces (at most
+	// MaxSendParts: the header, then the caller's parts), so a large body
+	// is not joined before it is packed: the daemon's
+	// loop.SubmitLocalParts. Messages in more pieces go through Send.
+	SendParts func(parts [][]byte, safe bool) error
 	// Engines are the local services, any order; ids must be unique.
 	Engines []Engine
 	// Now is the monotonic clock for Tick (default: time since New).
@@ -59,6 +64,8 @@ type Host struct {
 	watch   []ConfWatcher
 	start   time.Time
 	buf     []byte // the message being built by Send
+	hdr     [HeaderSize]byte
+	iov     [][]byte // header and parts for SendParts
 
 	sync     syncEngine
 	counters map[uint16]*[maxFn][2]uint64 // tx, rx per function
@@ -75,7 +82,8 @@ func New(cfg Config) (*Host, error) {
 	if cfg.MaxMessageBytes == 0 {
 		cfg.MaxMessageBytes = DefaultMaxMessageBytes
 	}
-	h := &Host{cfg: cfg, byID: map[uint16]Engine{}, start: time.Now(), counters: map[uint16]*[maxFn][2]uint64{}}
+	h := &Host{cfg: cfg, byID: map[uint16]Engine{}, start: time.Now(), counters: map[uint16]*[maxFn][2]uint64{},
+		iov: make([][]byte, 0, MaxSendParts)}
 	if h.cfg.Now == nil {
 		h.cfg.Now = func() int64 { return int64(time.Since(h.start)) }
 	}
@@ -137,6 +145,9 @@ func (h *Host) send(safe bool, service, fn uint16, parts [][]byte) error {
 	if n > h.cfg.MaxMessageBytes {
 		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, n, h.cfg.MaxMessageBytes)
 	}
+	if h.cfg.SendParts != nil && len(parts) < MaxSendParts {
+		return h.sendParts(safe, service, fn, parts)
+	}
 	if cap(h.buf) < n {
 		h.buf = make([]byte, 0, max(n, 4096)) // grows to the largest message once
 	}
@@ -150,6 +161,24 @@ func (h *Host) send(safe bool, service, fn uint16, parts [][]byte) error {
 		// No wrapping: a saturated ring refuses sends all the time, and an
 		// error built per refusal would allocate on the hot path.
 		return ErrTryAgain
+	}
+	h.count(service, fn, 0)
+	return nil
+}
+
+// MaxSendParts is the most pieces Config.SendParts is given (totempg's
+// iovec limit).
+const MaxSendParts = 32
+
+// sendParts hands the header and the parts to SendParts as they are.
+func (h *Host) sendParts(safe bool, service, fn uint16, parts [][]byte) error {
+	binary.LittleEndian.PutUint16(h.hdr[0:], service)
+	binary.LittleEndian.PutUint16(h.hdr[2:], fn)
+	h.iov = append(append(h.iov[:0], h.hdr[:]), parts...)
+	err := h.cfg.SendParts(h.iov, safe)
+	clear(h.iov) // keep no reference to the caller's memory
+	if err != nil {
+		return ErrTryAgain // as send: no error built per refusal
 	}
 	h.count(service, fn, 0)
 	return nil

@@ -239,3 +239,59 @@ func TestSendTooLarge(t *testing.T) {
 		t.Fatalf("101 bytes: %v (sent %d)", err, sent)
 	}
 }
+
+// With SendParts the header and the parts go as they are, in order; more
+// pieces than MaxSendParts go joined through Send; a refusal is
+// ErrTryAgain and nothing is counted; nothing is allocated per message.
+func TestSendParts(t *testing.T) {
+	var joined, pieces [][]byte
+	var log []string
+	refuse := false
+	h, err := services.New(services.Config{
+		Engines: []services.Engine{&recorder{id: 7, log: &log}},
+		Send: func(msg []byte, _ bool) error { joined = append(joined, slices.Clone(msg)); return nil },
+		SendParts: func(parts [][]byte, _ bool) error {
+			if refuse {
+				return errors.New("full")
+			}
+			pieces = slices.Clone(parts)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte("body")
+	if err := h.Send(7, 3, []byte("ab"), body); err != nil {
+		t.Fatal(err)
+	}
+	if len(pieces) != 3 || string(pieces[0]) != "\x07\x00\x03\x00" || string(pieces[1]) != "ab" || &pieces[2][0] != &body[0] {
+		t.Fatalf("pieces %q: want the header, then the caller's parts themselves", pieces)
+	}
+	if tx, _ := h.Counts(7, 3); tx != 1 {
+		t.Fatalf("tx %d", tx)
+	}
+	many := make([][]byte, services.MaxSendParts)
+	for i := range many {
+		many[i] = []byte{byte('a' + i%26)}
+	}
+	if err := h.Send(7, 3, many...); err != nil || len(joined) != 1 || len(joined[0]) != services.HeaderSize+len(many) {
+		t.Fatalf("%d parts: %v, joined %q", len(many), err, joined)
+	}
+	refuse = true
+	if err := h.Send(7, 3, body); !errors.Is(err, services.ErrTryAgain) {
+		t.Fatalf("refused: %v", err)
+	}
+	if tx, _ := h.Counts(7, 3); tx != 2 {
+		t.Fatalf("tx %d after a refusal, want 2", tx)
+	}
+	quiet, err := services.New(services.Config{Send: func([]byte, bool) error { return nil },
+		SendParts: func([][]byte, bool) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ab := []byte("ab")
+	if n := testing.AllocsPerRun(100, func() { _ = quiet.SendSafe(7, 3, ab, body) }); n != 0 {
+		t.Fatalf("%v allocations per SendParts message", n)
+	}
+}

@@ -118,7 +118,7 @@ func (d *daemon) run(ctx context.Context, hook *trafficOptions, ipc bool) error 
 	}
 	// The engines run on the loop's goroutine: they submit straight into
 	// totempg, without the inbox's copy.
-	if err := d.openServices(d.submitLocal); err != nil {
+	if err := d.openServices(d.submitLocal, d.submitLocalParts); err != nil {
 		return err
 	}
 	d.tasks = newTasks()

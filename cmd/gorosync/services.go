@@ -34,7 +34,7 @@ type engines struct {
 // openServices builds the cmap store (loaded from the configuration), the
 // engines and their host. The host's messages go through the token loop,
 // which does not exist yet: submit is bound once it does.
-func (d *daemon) openServices(submit func([]byte, bool) error) error {
+func (d *daemon) openServices(submit func([]byte, bool) error, submitParts func([][]byte, bool) error) error {
 	store := cmap.NewStore()
 	if err := store.Load(d.cfg.Keys); err != nil {
 		return fmt.Errorf("cmap: %w", err)
@@ -56,11 +56,12 @@ func (d *daemon) openServices(submit func([]byte, bool) error) error {
 		list = append(list, d.eng.hook)
 	}
 	h, err := services.New(services.Config{
-		NodeID:  d.self.NodeID,
-		Send:    submit,
-		Engines: list,
-		Log:     d.logs.Logger("SYNC"),
-		Synced:  d.onSynced,
+		NodeID:    d.self.NodeID,
+		Send:      submit,
+		SendParts: submitParts,
+		Engines:   list,
+		Log:       d.logs.Logger("SYNC"),
+		Synced:    d.onSynced,
 	})
 	if err != nil {
 		return err
@@ -148,6 +149,13 @@ func (d *daemon) submitLocal(msg []byte, safe bool) error {
 		return errLoopNotStarted
 	}
 	return d.loop.SubmitLocal(msg, safe)
+}
+
+func (d *daemon) submitLocalParts(parts [][]byte, safe bool) error {
+	if d.loop == nil {
+		return errLoopNotStarted
+	}
+	return d.loop.SubmitLocalParts(parts, safe)
 }
 
 var errLoopNotStarted = errors.New("the token loop has not started yet")

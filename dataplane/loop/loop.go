@@ -235,6 +235,18 @@ func (l *Loop) SubmitLocal(payload []byte, safe bool) error {
 	return err
 }
 
+// SubmitLocalParts is SubmitLocal with the message in pieces (at most 32),
+// packed straight from them: the caller need not join them first.
+func (l *Loop) SubmitLocalParts(parts [][]byte, safe bool) error {
+	err := l.sender.Mcastv(groupA, parts, safe)
+	if err == nil {
+		l.stats.Submitted++
+	} else if errors.Is(err, totempg.ErrTryAgain) {
+		l.stats.SubmitRefused++
+	}
+	return err
+}
+
 // now is the monotonic time the state machine runs on.
 func (l *Loop) now() int64 { return int64(time.Since(l.start)) }
 

@@ -14,8 +14,9 @@ import (
 type localSender struct {
 	l    *Loop
 	c    *cluster
-	msgs [][]byte
-	sent int
+	msgs  [][]byte
+	parts bool // submit each message in three pieces (SubmitLocalParts)
+	sent  int
 	err  error // the first error other than try-again
 }
 
@@ -28,7 +29,13 @@ func (s *localSender) Poll() int {
 	if !formed || s.sent == len(s.msgs) {
 		return 0
 	}
-	err := s.l.SubmitLocal(s.msgs[s.sent], false)
+	m := s.msgs[s.sent]
+	var err error
+	if s.parts {
+		err = s.l.SubmitLocalParts([][]byte{m[:1], m[1 : len(m)/2], m[len(m)/2:]}, false)
+	} else {
+		err = s.l.SubmitLocal(m, false)
+	}
 	if errors.Is(err, totempg.ErrTryAgain) {
 		return 0
 	}
@@ -46,10 +53,15 @@ func (s *localSender) Poll() int {
 // SubmitLocal takes messages larger than an inbox slot (up to totempg's
 // 1 MiB with the group header, as cpg allows) and they arrive whole, in
 // order, on every node.
-func TestSubmitLocalLargeMessages(t *testing.T) {
-	c := startClusterWith(t, 2, 5478, func(i int, cfg *Config) {
+func TestSubmitLocalLargeMessages(t *testing.T) { testSubmitLocal(t, 5478, false) }
+
+// SubmitLocalParts: the same messages in pieces arrive as the pieces joined.
+func TestSubmitLocalPartsLargeMessages(t *testing.T) { testSubmitLocal(t, 5480, true) }
+
+func testSubmitLocal(t *testing.T, port uint16, parts bool) {
+	c := startClusterWith(t, 2, port, func(i int, cfg *Config) {
 		if i == 0 {
-			s := &localSender{}
+			s := &localSender{parts: parts}
 			for k, size := range []int{1<<20 - 64, 100, 300 << 10} {
 				s.msgs = append(s.msgs, bytes.Repeat([]byte{byte('a' + k)}, size))
 			}

@@ -89,12 +89,37 @@ func (r *Resender) Mcast(groups [][]byte, payload []byte, safe bool) error {
 	if err := r.p.Mcast(groups, payload, safe); err != nil {
 		return err
 	}
-	off, gh := len(r.log), GroupHeaderSize(groups)
-	r.log = slices.Grow(r.log, gh+len(payload))[:off+gh]
-	if _, err := PutGroupHeader(r.log[off:], groups, false); err != nil {
-		return err // cannot happen: Mcast accepted the groups
+	return r.keep(groups, safe, payload)
+}
+
+// Mcastv sends one message with its payload in pieces, as Packer.Mcastv
+// does, keeping a copy (the pieces back to back): the caller's pieces need
+// not be joined first.
+func (r *Resender) Mcastv(groups [][]byte, iov [][]byte, safe bool) error {
+	r.release()
+	if r.unsent > 0 {
+		return ErrTryAgain
 	}
-	r.log = append(r.log, payload...)
+	if err := r.p.Mcastv(groups, iov, safe); err != nil {
+		return err
+	}
+	return r.keep(groups, safe, iov...)
+}
+
+// keep appends the copy of a message just packed.
+func (r *Resender) keep(groups [][]byte, safe bool, parts ...[]byte) error {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	off, gh := len(r.log), GroupHeaderSize(groups)
+	r.log = slices.Grow(r.log, gh+n)[:off+gh]
+	if _, err := PutGroupHeader(r.log[off:], groups, false); err != nil {
+		return err // cannot happen: the Packer accepted the groups
+	}
+	for _, p := range parts {
+		r.log = append(r.log, p...)
+	}
 	r.msgs = append(r.msgs, keptMsg{off: off, n: len(r.log) - off, safe: safe, lastPkt: r.lastPacket()})
 	return nil
 }

@@ -153,3 +153,57 @@ func TestResenderKeepsOrderWhenTheQueueIsShort(t *testing.T) {
 		t.Fatalf("delivered %q, want both messages whole and in order", got)
 	}
 }
+
+// TestResenderMcastvKeepsThePiecesJoined: a message sent in pieces is
+// delivered as the pieces back to back, and when a configuration change
+// cuts it, the copy sent again is the same bytes.
+func TestResenderMcastvKeepsThePiecesJoined(t *testing.T) {
+	q := &queueSink{capacity: 100}
+	r, err := NewResender(PacketSizeForNetMTU(1500), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pieces := func(i int) [][]byte {
+		return [][]byte{{0xff, byte(i), 0, 0}, bytes.Repeat([]byte{byte(i)}, 3000), []byte(fmt.Sprintf("end%d", i))}
+	}
+	var want [][]byte
+	for i := range 3 {
+		if err := r.Mcastv(GroupsA, pieces(i), false); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, bytes.Join(pieces(i), nil))
+	}
+	if err := r.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	q.send(1) // the change cuts message 0
+	old := len(q.broadcast)
+	if err := r.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	q.send(100)
+	a := NewAssembler()
+	var got [][]byte
+	for _, p := range q.broadcast[old:] {
+		if err := a.Packet(1, p, false, func(_ uint32, m []byte) {
+			_, payload, err := SplitGroups(m, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, bytes.Clone(payload))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("delivered %d messages after the change, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("message %d: %d bytes, not the %d of its pieces joined", i, len(got[i]), len(want[i]))
+		}
+	}
+}
