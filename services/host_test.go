@@ -249,7 +249,7 @@ func TestSendParts(t *testing.T) {
 	refuse := false
 	h, err := services.New(services.Config{
 		Engines: []services.Engine{&recorder{id: 7, log: &log}},
-		Send: func(msg []byte, _ bool) error { joined = append(joined, slices.Clone(msg)); return nil },
+		Send:    func(msg []byte, _ bool) error { joined = append(joined, slices.Clone(msg)); return nil },
 		SendParts: func(parts [][]byte, _ bool) error {
 			if refuse {
 				return errors.New("full")

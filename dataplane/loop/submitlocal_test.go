@@ -12,12 +12,12 @@ import (
 // localSender is a Poller that submits from the loop's goroutine, as the
 // services do, once the ring has formed.
 type localSender struct {
-	l    *Loop
-	c    *cluster
+	l     *Loop
+	c     *cluster
 	msgs  [][]byte
 	parts bool // submit each message in three pieces (SubmitLocalParts)
 	sent  int
-	err  error // the first error other than try-again
+	err   error // the first error other than try-again
 }
 
 func (s *localSender) bind(l *Loop, c *cluster) { s.l, s.c = l, c }
