@@ -146,24 +146,25 @@ func TestGSORunsAcrossFlushes(t *testing.T) {
 }
 
 // A path that refuses GSO (EIO: no checksum offload) costs the refused
-// message, counted; the transport then sends datagram by datagram.
+// messages (here one to each of two peers), counted; the transport then
+// sends datagram by datagram.
 func TestGSORefusedFallsBack(t *testing.T) {
-	trs := cluster(t, loop3[:2], nil)
+	trs := cluster(t, loop3, nil)
 	if !trs[0].gso {
 		t.Skip("kernel without UDP_SEGMENT (Linux < 4.18)")
 	}
-	calls := script(t, step{errno: unix.EIO})
-	if err := trs[0].Send(numbered(5, 2)); err != nil {
+	calls := script(t, step{errno: unix.EIO}, step{errno: unix.EIO})
+	if err := trs[0].Send(numbered(5, transport.Broadcast)); err != nil {
 		t.Fatalf("Send: %v (a refused GSO message is loss, not an error)", err)
 	}
-	if s := trs[0].Stats(); s.GSOOff != 1 || s.TxDropped != 5 || s.TxFrames != 0 {
+	if s := trs[0].Stats(); s.GSOOff != 1 || s.TxDropped != 10 || s.TxFrames != 0 {
 		t.Fatalf("stats after refusal %+v", s)
 	}
 	if err := trs[0].Send(numbered(5, 2)); err != nil {
 		t.Fatal(err)
 	}
-	if *calls != 2 {
-		t.Fatalf("%d sendmmsg calls, want 2", *calls)
+	if *calls != 3 {
+		t.Fatalf("%d sendmmsg calls, want 3", *calls)
 	}
 	if fs, _ := recvN(t, trs[1], 5); !slices.Equal(datas(fs), []byte{0, 1, 2, 3, 4}) {
 		t.Fatalf("after fallback received %v", datas(fs))

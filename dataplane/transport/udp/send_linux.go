@@ -157,8 +157,10 @@ func (t *Transport) flush() error {
 			// The path cannot segment (no checksum offload, a route
 			// MTU below the segment): send datagrams one by one from
 			// now on; totem retransmits this message's frames.
-			t.gso = false
-			t.tally.GSOOff++
+			if t.gso {
+				t.gso = false
+				t.tally.GSOOff++
+			}
 			t.tally.TxDropped += uint64(segs[0])
 			hdrs, segs = hdrs[1:], segs[1:]
 		case errno == unix.EBADF || errno == unix.ENOTSOCK || errno == unix.EFAULT || errno == unix.EINVAL:
