@@ -312,6 +312,14 @@ func TestClusterCmapctlAgainstDaemon(t *testing.T) {
 		!strings.Contains(stats, "stats.srp.mcast_tx (u64) = ") {
 		t.Errorf("stats.srp. (tokens must have been received):\n%s", stats)
 	}
+	// The UDP transport's own counters: frames went out, and runs of
+	// equal frames went as GSO messages only where they could.
+	udp := run("-m", "stats", "stats.gorosync.link0.")
+	if !regexp.MustCompile(`(?m)^stats\.gorosync\.link0\.tx_datagrams \(u64\) = [1-9][0-9]*$`).MatchString(udp) ||
+		!strings.Contains(udp, "stats.gorosync.link0.gso_off (u64) = 0") ||
+		!strings.Contains(udp, "stats.gorosync.link0.rx_gro_datagrams (u64) = ") {
+		t.Errorf("stats.gorosync.link0.:\n%s", udp)
+	}
 	if ipcs := run("-m", "stats", "stats.ipcs.global.active"); !strings.Contains(ipcs, "stats.ipcs.global.active (u64) = 1") {
 		t.Errorf("the tool's own connection is not counted: %q", ipcs)
 	}

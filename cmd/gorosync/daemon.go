@@ -31,6 +31,7 @@ type daemon struct {
 	totem  *slog.Logger   // TOTEM
 	links  *link.Links    // transport knet: the link layer
 	secure []*link.Secure // per link, when crypto is on
+	udp    []udpLink      // every link's UDP transport, for its counters
 	fault  *fault.Stage   // the test-only fault stage, when configured
 	formed atomic.Int32   // members of the last regular configuration
 	hook   *traffic       // the test hook, nil unless asked for

@@ -128,6 +128,7 @@ func (d *daemon) openLink(l int, port uint16) (transport.Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("link %d on %s: %w", l, self, err)
 	}
+	d.udp = append(d.udp, udpLink{link: l, tr: tr})
 	d.log.Log(nil, levelNotice, fmt.Sprintf("The network interface [%s] is now up.", self.Addr()), "link", l)
 	if t.CryptoCipher == "none" && t.CryptoHash == "none" {
 		return tr, nil
@@ -144,6 +145,12 @@ func (d *daemon) openLink(l int, port uint16) (transport.Transport, error) {
 	}
 	d.secure = append(d.secure, sec)
 	return sec, nil
+}
+
+// udpLink is link's UDP transport.
+type udpLink struct {
+	link int
+	tr   *udp.Transport
 }
 
 // logLinkStats writes each (peer, link)'s counters, as knet's

@@ -158,6 +158,7 @@ func (d *daemon) refreshStats() {
 	if d.links != nil {
 		d.publishLinkStats(d.links.Status())
 	}
+	d.publishUDPStats(u64)
 	// gorosync's own: the Go runtime's garbage collector (the bench suite
 	// checks that a throughput run triggers none) and heap.
 	var ms runtime.MemStats
@@ -169,6 +170,28 @@ func (d *daemon) refreshStats() {
 		st := d.ipc.Stats()
 		u64("stats.ipcs.global.active", uint64(max(st.Active, 0)))
 		u64("stats.ipcs.global.closed", st.Disconnects)
+	}
+}
+
+// publishUDPStats writes stats.gorosync.link<L>.* from each link's UDP
+// transport: datagrams, what GSO and GRO did, and what was dropped (knet's
+// own counters have no place for these).
+func (d *daemon) publishUDPStats(u64 func(string, uint64)) {
+	for _, u := range d.udp {
+		st := u.tr.Stats()
+		pre := fmt.Sprintf("stats.gorosync.link%d.", u.link)
+		for _, kv := range []struct {
+			k string
+			v uint64
+		}{
+			{"tx_datagrams", st.TxFrames}, {"rx_frames", st.RxFrames},
+			{"tx_gso_messages", st.TxGSO}, {"rx_gro_datagrams", st.RxGRO}, {"gso_off", st.GSOOff},
+			{"tx_dropped", st.TxDropped}, {"tx_too_big", st.TxTooBig}, {"rx_too_big", st.RxTooBig},
+			{"rx_unlisted", st.RxUnlisted}, {"rx_dropped_unlisted", st.RxDroppedUnlisted},
+			{"errors", st.Errors},
+		} {
+			u64(pre+kv.k, kv.v)
+		}
 	}
 }
 
