@@ -226,19 +226,17 @@ func (l *Loop) Submit(payload []byte, safe bool) error {
 // the loop's goroutine (the services, from Deliver, Conf or a Poller).
 // totempg.ErrTryAgain means the send queue is full: try again later.
 func (l *Loop) SubmitLocal(payload []byte, safe bool) error {
-	err := l.sender.Mcast(groupA, payload, safe)
-	if err == nil {
-		l.stats.Submitted++
-	} else if errors.Is(err, totempg.ErrTryAgain) {
-		l.stats.SubmitRefused++
-	}
-	return err
+	return l.countSubmit(l.sender.Mcast(groupA, payload, safe))
 }
 
 // SubmitLocalParts is SubmitLocal with the message in pieces (at most 32),
 // packed straight from them: the caller need not join them first.
 func (l *Loop) SubmitLocalParts(parts [][]byte, safe bool) error {
-	err := l.sender.Mcastv(groupA, parts, safe)
+	return l.countSubmit(l.sender.Mcastv(groupA, parts, safe))
+}
+
+// countSubmit counts a local submission's outcome and passes it on.
+func (l *Loop) countSubmit(err error) error {
 	if err == nil {
 		l.stats.Submitted++
 	} else if errors.Is(err, totempg.ErrTryAgain) {
