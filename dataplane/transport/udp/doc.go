@@ -9,14 +9,17 @@
 // receive pool (RecvBuffers buffers of MTU bytes in one slab) whose buffers
 // Recv lends to the caller until Release; the send slots (Batch iovecs
 // that Send points at the caller's frames, one per frame however many
-// peers it goes to, for the kernel to copy during the call); and the
-// mmsghdr, iovec, sockaddr and control-message arrays handed to recvmmsg
-// and sendmmsg. All of it is allocated in New, so Recv,
-// Release and Send allocate nothing and a batch costs one system call.
+// peers it goes to, for the kernel to copy during the call); with GRO,
+// each receive slot's 64 KiB overflow area; and the mmsghdr, iovec,
+// sockaddr and control-message arrays handed to recvmmsg and sendmmsg. All
+// of it is allocated in New, so Recv, Release and Send allocate nothing
+// and a batch costs one system call.
 //
 // Where the kernel has UDP GSO, a run of frames of one size to one peer
 // (a fragmented message) goes as one message that the kernel cuts into
-// the same datagrams (gso.go); a path that refuses GSO turns it off.
+// the same datagrams (gso.go); a path that refuses GSO turns it off. With
+// UDP GRO the socket takes such a run whole and Recv cuts it into frames,
+// over several calls if the caller has less room (gro.go).
 //
 // UDP is lossy and totem retransmits, so the transport never blocks and
 // never retries into a full socket: a datagram the kernel will not take
