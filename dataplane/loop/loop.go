@@ -16,7 +16,8 @@ import (
 type Idle uint8
 
 const (
-	// IdleHybrid spins briefly, then sleeps until work or the deadline.
+	// IdleHybrid spins briefly, yielding the CPU to any other runnable
+	// thread after each pass, then sleeps until work or the deadline.
 	IdleHybrid Idle = iota
 	// IdleSpin never sleeps: lowest latency, one core busy.
 	IdleSpin

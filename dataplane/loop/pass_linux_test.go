@@ -239,3 +239,30 @@ func TestFramesGoOutBeforeDeliveries(t *testing.T) {
 		t.Fatalf("%d of 20 delivered", delivered)
 	}
 }
+
+// IdleHybrid yields the CPU after each spinning pass and sleeps after
+// spinPasses of them; IdleSpin and IdleBlock never yield.
+func TestHybridSpinYields(t *testing.T) {
+	yields := 0
+	osYieldFunc = func() { yields++ }
+	t.Cleanup(func() { osYieldFunc = osYield })
+	p := &sleeperPoller{}
+	l := oneNodeWith(t, 25497, func(cfg *Config) { cfg.Pollers, cfg.Idle = []Poller{p}, IdleHybrid })
+	for n := 1; n < spinPasses; n++ {
+		l.idle(n)
+	}
+	if yields != spinPasses-1 || p.calls != 0 {
+		t.Fatalf("%d spinning passes: %d yields and %d sleeps, want a yield each and no sleep", spinPasses-1, yields, p.calls)
+	}
+	l.idle(spinPasses)
+	if yields != spinPasses-1 || p.calls != 1 {
+		t.Fatalf("pass %d: %d yields and %d sleeps, want a sleep and no yield", spinPasses, yields, p.calls)
+	}
+	for _, idle := range []Idle{IdleSpin, IdleBlock} {
+		l.SetIdle(idle)
+		l.idle(1)
+	}
+	if yields != spinPasses-1 {
+		t.Fatalf("spin or block yielded (%d yields)", yields)
+	}
+}

@@ -20,6 +20,9 @@ func pinToCPU(cpu int) error {
 	return nil
 }
 
+// osYield lets any other runnable thread on this CPU run first.
+func osYield() { _, _, _ = unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
+
 // maxWaitFds bounds what one sleep watches (transport, waker, pollers).
 const maxWaitFds = 16
 

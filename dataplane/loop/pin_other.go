@@ -9,6 +9,8 @@ import (
 
 func pinToCPU(int) error { return errors.New("loop: CPU pinning needs Linux") }
 
+func osYield() {}
+
 const maxWaitFds = 16
 
 func waitForWork(_ []int, d time.Duration) uint64 { time.Sleep(d); return 0 }
