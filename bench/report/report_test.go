@@ -90,7 +90,9 @@ func results() *suite.Results {
 		r.IPC = append(r.IPC, suite.IPCRun{Daemon: d, Op: suite.IPCCmapGet, Rep: 1, OpsPerS: ops})
 		p99 := map[suite.Daemon]float64{suite.Gorosync: 50, suite.Corosync: 300}[d]
 		for _, m := range []suite.LatencyMode{suite.Paced, suite.PingPong} {
-			r.Latency = append(r.Latency, suite.LatencyRun{Daemon: d, Mode: m, Size: 64, Rep: 1, Latency: measure.Latency{P50Us: p99 / 2, P99Us: p99}})
+			visits := map[suite.Daemon]uint64{suite.Gorosync: 1100, suite.Corosync: 1000}[d]
+			r.Latency = append(r.Latency, suite.LatencyRun{Daemon: d, Mode: m, Size: 64, Rep: 1, Latency: measure.Latency{P50Us: p99 / 2, P99Us: p99},
+				Messages: 1000, Seconds: p99 / 1500, TokenVisits: visits})
 		}
 		for _, tok := range o.Failover {
 			r.Failover = append(r.Failover, suite.FailoverTrial{Daemon: d, Totem: tok, Trial: 1, KillToConfchgMs: 1000, KillToRingMs: 999})
@@ -131,9 +133,20 @@ func TestSuite(t *testing.T) {
 		"| cmap_get | 200 k | 100 k | 2.00× |",
 		"![latency distribution](bench/plots/latency-cdf.svg)",
 		"| 64 B for 30 s, node 1 sending | 100 k | 0, 1, 0 |",
+		"| pingpong | 1.10 | 1.00 | 30.3 | 200.0 | 0.15× |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Suite lacks %q:\n%s", want, md)
 		}
+	}
+	// Results from before the suite counted token visits: no such table.
+	r := results()
+	for i := range r.Latency {
+		r.Latency[i].TokenVisits = 0
+	}
+	b.Reset()
+	Suite(&b, r, Options{})
+	if strings.Contains(b.String(), "visits/msg") {
+		t.Errorf("a token visit table without token visits:\n%s", b.String())
 	}
 }

@@ -147,7 +147,29 @@ func latencyTable(w io.Writer, r *suite.Results, o Options) {
 		}
 	}
 	fmt.Fprintln(w, t.String())
+	tokenVisitTable(w, r)
 	o.plot(w, "latency-cdf", "latency distribution")
+}
+
+// tokenVisitTable shows what the latency is made of: how many token
+// visits to node 1 a message waited for, and the time between visits
+// (ping-pong keeps the ring busy, so there it is the rotation time).
+func tokenVisitTable(w io.Writer, r *suite.Results) {
+	if !slices.ContainsFunc(r.Latency, func(x suite.LatencyRun) bool { return x.TokenVisits > 0 }) {
+		return // results from before the suite counted them
+	}
+	fmt.Fprintf(w, "Token visits to node 1 during each run (`stats.srp.orf_token_rx`, which both daemons keep), per message sent, and the run's time per visit — the token's rotation time in ping-pong, where the ring is never idle; in paced runs the ring idles between messages.\n\n")
+	t := table{head: []string{"mode", "gorosync visits/msg", "corosync visits/msg", "gorosync µs/visit", "corosync µs/visit", "gorosync/corosync µs/visit"}}
+	for _, m := range []suite.LatencyMode{suite.Paced, suite.PingPong} {
+		pick := func(f func(suite.LatencyRun) float64) pair {
+			return both(func(d suite.Daemon) measure.Summary {
+				return summarize(r.Latency, func(x suite.LatencyRun) bool { return x.Daemon == d && x.Mode == m && x.TokenVisits > 0 }, f)
+			})
+		}
+		v, u := pick(suite.LatencyRun.VisitsPerMessage), pick(suite.LatencyRun.RotationUs)
+		t.add(string(m), cell(v.g, fixed(2)), cell(v.c, fixed(2)), cell(u.g, fixed(1)), cell(u.c, fixed(1)), ratio(u.ratio()))
+	}
+	fmt.Fprintln(w, t.String())
 }
 
 func ipcTable(w io.Writer, r *suite.Results) {

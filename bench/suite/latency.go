@@ -39,6 +39,9 @@ func (e *Env) latency(ctx context.Context, r *Results, d Daemon, rep int) {
 	}
 }
 
+// tokenRxKey counts the tokens a node received (both daemons keep it).
+const tokenRxKey = "stats.srp.orf_token_rx"
+
 func (l *live) latencyRun(ctx context.Context, m LatencyMode, o Options) (LatencyRun, error) {
 	run := LatencyRun{Daemon: l.topo.daemon, Nodes: l.topo.nodes, Mode: m, Size: o.LatSize}
 	n := l.Node(1)
@@ -52,10 +55,15 @@ func (l *live) latencyRun(ctx context.Context, m LatencyMode, o Options) (Latenc
 	} else {
 		args = append(args, "-m", "pingpong", "-n", fmt.Sprint(o.PingCount))
 	}
+	before, tokErr := l.cmapValues(ctx, n, "stats", tokenRxKey)
 	res, err := l.cpg(ctx, n, nominal, args...)
 	if err != nil {
 		return run, err
 	}
+	if after, err := l.cmapValues(ctx, n, "stats", tokenRxKey); err == nil && tokErr == nil && after[tokenRxKey] >= before[tokenRxKey] {
+		run.TokenVisits = after[tokenRxKey] - before[tokenRxKey]
+	}
+	run.Messages, run.Seconds = res.Sent, res.Seconds
 	run.Lost = res.Lost
 	f, err := os.Open(file)
 	if err != nil {

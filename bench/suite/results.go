@@ -124,6 +124,32 @@ type LatencyRun struct {
 	Rep     int             `json:"rep"`
 	Lost    uint64          `json:"lost"`
 	Latency measure.Latency `json:"latency"`
+	// Messages and Seconds are the client's (its timed window); TokenVisits
+	// is how many tokens node 1 received during the client's run
+	// (stats.srp.orf_token_rx, 0 if the daemon would not say): how many
+	// visits a message waited for, and in ping-pong how long a rotation took.
+	Messages    uint64  `json:"messages,omitempty"`
+	Seconds     float64 `json:"seconds,omitempty"`
+	TokenVisits uint64  `json:"token_visits,omitempty"`
+}
+
+// VisitsPerMessage is how many token visits node 1 had per message sent
+// (0 when unknown).
+func (r LatencyRun) VisitsPerMessage() float64 {
+	if r.Messages == 0 || r.TokenVisits == 0 {
+		return 0
+	}
+	return float64(r.TokenVisits) / float64(r.Messages)
+}
+
+// RotationUs is the mean time between token visits to node 1 over the
+// client's run (0 when unknown). Only a ring kept busy throughout, as
+// ping-pong keeps it, makes this the token's rotation time.
+func (r LatencyRun) RotationUs() float64 {
+	if r.TokenVisits == 0 || r.Seconds <= 0 {
+		return 0
+	}
+	return r.Seconds * 1e6 / float64(r.TokenVisits)
 }
 
 // FailoverTrial is one kill -9 of node 3 and its restart. Times are from
