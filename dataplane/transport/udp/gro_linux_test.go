@@ -23,6 +23,8 @@ func run45() ([]transport.Outgoing, []got) {
 	return out, want
 }
 
+// needGRO skips where the kernel lacks UDP_SEGMENT or UDP_GRO (Linux <
+// 5.0): New then receives datagram by datagram, which the other tests cover.
 func needGRO(t *testing.T, tr *Transport) {
 	if !tr.gso || !tr.sys.gro {
 		t.Skip("kernel without UDP_SEGMENT/UDP_GRO (Linux < 5.0)")

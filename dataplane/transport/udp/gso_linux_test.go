@@ -21,6 +21,14 @@ func frame(i, n int) []byte {
 	return b
 }
 
+// needGSO skips where the kernel has no UDP_SEGMENT (Linux < 4.18): New
+// then sends datagram by datagram, which the other tests cover.
+func needGSO(t *testing.T, tr *Transport) {
+	if !tr.gso {
+		t.Skip("kernel without UDP_SEGMENT (Linux < 4.18)")
+	}
+}
+
 // countCalls records, per sendmmsg call, the datagrams of each message.
 func countCalls(t *testing.T) *[][]int {
 	calls := new([][]int)
@@ -41,9 +49,7 @@ func countCalls(t *testing.T) *[][]int {
 // for the token; the receivers get every frame, whole and in order.
 func TestGSORunToEveryPeer(t *testing.T) {
 	trs := cluster(t, loop3, nil)
-	if !trs[0].gso {
-		t.Skip("kernel without UDP_SEGMENT (Linux < 4.18)")
-	}
+	needGSO(t, trs[0])
 	var out []transport.Outgoing
 	var want []got
 	for i := range 45 {
@@ -83,9 +89,7 @@ func TestGSORunToEveryPeer(t *testing.T) {
 // send slots.
 func TestGSORunBoundaries(t *testing.T) {
 	tr := cluster(t, loop3[:2], func(c *Config) { c.Batch = 100 })[0]
-	if !tr.gso {
-		t.Skip("kernel without UDP_SEGMENT (Linux < 4.18)")
-	}
+	needGSO(t, tr)
 	fr := func(to uint32, sizes ...int) []transport.Outgoing {
 		var out []transport.Outgoing
 		for i, n := range sizes {
@@ -150,9 +154,7 @@ func TestGSORunsAcrossFlushes(t *testing.T) {
 // sends datagram by datagram.
 func TestGSORefusedFallsBack(t *testing.T) {
 	trs := cluster(t, loop3, nil)
-	if !trs[0].gso {
-		t.Skip("kernel without UDP_SEGMENT (Linux < 4.18)")
-	}
+	needGSO(t, trs[0])
 	calls := script(t, step{errno: unix.EIO}, step{errno: unix.EIO})
 	if err := trs[0].Send(numbered(5, transport.Broadcast)); err != nil {
 		t.Fatalf("Send: %v (a refused GSO message is loss, not an error)", err)
