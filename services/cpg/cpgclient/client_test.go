@@ -104,23 +104,26 @@ func TestJoinMcastConfchg(t *testing.T) {
 		must(t, a.Mcast(ctx(t), cpg.Agreed, msg))
 		sent = append(sent, msg)
 	}
-	must(t, b.Mcast(ctx(t), cpg.Safe, []byte("safe")))
-	sent = append(sent, []byte("safe"))
-	for _, cl := range []*cpgclient.Client{a, b} {
-		for i, want := range sent {
+	// b sends only after it has delivered a's messages: Mcast returns once
+	// the message is queued, and a message b sent earlier could be ordered
+	// between the 1 MiB message's fragments and so delivered before it.
+	check := func(cl *cpgclient.Client, msgs [][]byte, from uint32, first int) {
+		t.Helper()
+		for i, want := range msgs {
 			m, err := cl.Recv(ctx(t))
 			if err != nil {
 				t.Fatal(err)
 			}
-			from := uint32(101)
-			if i == len(sizes) {
-				from = 202
-			}
 			if m.Kind != cpgclient.Deliver || !bytes.Equal(m.Data, want) || m.PID != from {
-				t.Fatalf("message %d: %s", i, describe(m))
+				t.Fatalf("message %d: %s", first+i, describe(m))
 			}
 		}
 	}
+	check(b, sent, 101, 0)
+	must(t, b.Mcast(ctx(t), cpg.Safe, []byte("safe")))
+	check(a, sent, 101, 0)
+	check(a, [][]byte{[]byte("safe")}, 202, len(sent))
+	check(b, [][]byte{[]byte("safe")}, 202, len(sent))
 	must(t, b.Leave(ctx(t), g))
 	for _, cl := range []*cpgclient.Client{a, b} {
 		expect(t, cl, "confchg grp members [{1 101 -}] left [{2 202 leave}] joined []")
