@@ -35,5 +35,7 @@
 // from its ring as soon as the ring has it, and its notification byte is
 // read later with others (BeforeSleep, which the token loop calls before it
 // sleeps, or after some quiet Polls), so that a client sending request
-// after request costs no read each.
+// after request costs no read each. Between passes the token loop looks
+// into the rings of the clients active lately (SpinPoll), so such a
+// client's next request is answered without a system call on either side.
 package shm

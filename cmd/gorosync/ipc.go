@@ -4,9 +4,20 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gorosync/gorosync/dataplane/loop"
 	"github.com/gorosync/gorosync/services/cmap"
 	"github.com/gorosync/gorosync/shm"
 )
+
+// The IPC server is every kind of poller the loop knows: it flushes event
+// notifications after a pass, reads deferred request bytes before a sleep
+// and takes requests from its clients' rings while the loop spins.
+var _ interface {
+	loop.Poller
+	loop.Flusher
+	loop.Sleeper
+	loop.Spinner
+} = (*shm.Server)(nil)
 
 // openIPC starts the libqb-compatible IPC server with the services that
 // exist so far (cmap, loaded from the configuration), for the token loop

@@ -266,3 +266,55 @@ func TestHybridSpinYields(t *testing.T) {
 		t.Fatalf("spin or block yielded (%d yields)", yields)
 	}
 }
+
+// spinnerPoller finds work on its found-th SpinPoll and says it looked
+// at watch places each time.
+type spinnerPoller struct {
+	sleeperPoller
+	spins, found, watch int
+}
+
+func (p *spinnerPoller) SpinPoll() (work, looked int) {
+	p.spins++
+	if p.spins == p.found {
+		return 1, p.watch
+	}
+	return 0, p.watch
+}
+
+// Between spinning passes IdleHybrid yields, then polls the Spinners until
+// one finds work (reported, so the loop passes at once and its idle count
+// starts over), nothing is watched (one call), or spinLooks places were
+// looked at; it never polls them in a sleeping pass or with another idle
+// strategy.
+func TestHybridSpinPollsSpinners(t *testing.T) {
+	yields := 0
+	osYieldFunc = func() { yields++ }
+	t.Cleanup(func() { osYieldFunc = osYield })
+	p := &spinnerPoller{found: 3, watch: 2}
+	l := oneNodeWith(t, 25498, func(cfg *Config) { cfg.Pollers, cfg.Idle = []Poller{p}, IdleHybrid })
+	if n := l.afterPass(0, 4); n != 0 || p.spins != 3 || yields != 1 {
+		t.Fatalf("work on the 3rd poll: %d empty passes after %d polls and %d yields, want 0, 3, 1", n, p.spins, yields)
+	}
+	p.spins, p.found = 0, -1
+	if n := l.afterPass(0, 4); n != 5 {
+		t.Fatalf("nothing found: %d empty passes, want 5", n)
+	}
+	p.spins = 0
+	if w := l.idle(2); w != 0 || p.spins != spinLooks/2 {
+		t.Fatalf("nothing found: idle returned %d after %d polls, want 0 after %d (spinLooks %d, 2 places each)", w, p.spins, spinLooks/2, spinLooks)
+	}
+	p.spins, p.watch = 0, 0
+	if w := l.idle(3); w != 0 || p.spins != 1 {
+		t.Fatalf("nothing watched: idle returned %d after %d polls, want 0 after 1", w, p.spins)
+	}
+	p.spins, p.watch = 0, 2
+	l.idle(spinPasses)
+	for _, idle := range []Idle{IdleSpin, IdleBlock, IdleYield} {
+		l.SetIdle(idle)
+		l.idle(1)
+	}
+	if p.spins != 0 || p.calls != 2 {
+		t.Fatalf("sleeping passes and other strategies: %d polls, %d sleeps; want 0 and 2", p.spins, p.calls)
+	}
+}
