@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/netip"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -164,6 +165,50 @@ func TestOnThreadRunsOnTheLoopsThread(t *testing.T) {
 		t.Fatalf("OnThread on thread %d, passes on %d, undo on %d: want one thread", s, p, u)
 	}
 }
+
+// Config.CPU pins the loop's thread while it runs; the thread has its
+// former CPUs back when Run returns (the Go runtime reuses it).
+func TestCPUPinningIsUndone(t *testing.T) {
+	runtime.LockOSThread() // Run's own lock nests: this goroutine keeps the thread
+	defer runtime.UnlockOSThread()
+	var before, during, after unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &before); err != nil {
+		t.Fatal(err)
+	}
+	if before.Count() < 2 {
+		t.Skip("one CPU: pinning changes nothing to undo")
+	}
+	var ran atomic.Bool
+	ctx, cancel := context.WithCancel(context.Background())
+	l := oneNodeWith(t, 25486, func(cfg *Config) {
+		cfg.CPU = 1
+		cfg.Pollers = []Poller{pollFunc(func() int {
+			if !ran.Load() {
+				_ = unix.SchedGetaffinity(0, &during)
+				ran.Store(true)
+			}
+			cancel()
+			return 0
+		})}
+	})
+	if err := l.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.SchedGetaffinity(0, &after); err != nil {
+		t.Fatal(err)
+	}
+	if !ran.Load() || during.Count() != 1 || !during.IsSet(1) {
+		t.Fatalf("during Run: %d CPUs (CPU 1: %v), want CPU 1 alone", during.Count(), during.IsSet(1))
+	}
+	if after != before {
+		t.Fatalf("after Run the thread has %d CPUs, before %d", after.Count(), before.Count())
+	}
+}
+
+type pollFunc func() int
+
+func (f pollFunc) Poll() int { return f() }
+func (f pollFunc) Fd() int   { return -1 }
 
 type tidRecorder struct{ tid *atomic.Int64 }
 

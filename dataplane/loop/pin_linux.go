@@ -11,13 +11,18 @@ import (
 )
 
 // pinToCPU binds the calling thread (the loop's locked OS thread) to cpu.
-func pinToCPU(cpu int) error {
-	var set unix.CPUSet
+// undo gives the thread its former CPUs back: the thread goes back to the
+// Go runtime after Run, and whatever ran on it next would be pinned too.
+func pinToCPU(cpu int) (undo func(), err error) {
+	var old, set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &old); err != nil {
+		return nil, fmt.Errorf("loop: reading the thread's CPUs: %w", err)
+	}
 	set.Set(cpu)
 	if err := unix.SchedSetaffinity(0, &set); err != nil {
-		return fmt.Errorf("loop: pinning to CPU %d: %w", cpu, err)
+		return nil, fmt.Errorf("loop: pinning to CPU %d: %w", cpu, err)
 	}
-	return nil
+	return func() { _ = unix.SchedSetaffinity(0, &old) }, nil
 }
 
 // osYield lets any other runnable thread on this CPU run first.

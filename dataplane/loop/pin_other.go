@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-func pinToCPU(int) error { return errors.New("loop: CPU pinning needs Linux") }
+func pinToCPU(int) (func(), error) { return nil, errors.New("loop: CPU pinning needs Linux") }
 
 func osYield() {}
 

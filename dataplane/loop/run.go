@@ -41,9 +41,11 @@ func (l *Loop) Run(ctx context.Context) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if l.cfg.CPU >= 0 {
-		if err := pinToCPU(l.cfg.CPU); err != nil {
+		unpin, err := pinToCPU(l.cfg.CPU)
+		if err != nil {
 			return err
 		}
+		defer unpin() // before the unlock: on this thread
 	}
 	if l.cfg.OnThread != nil {
 		if undo := l.cfg.OnThread(); undo != nil {
