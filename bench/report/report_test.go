@@ -134,6 +134,7 @@ func TestSuite(t *testing.T) {
 		"![latency distribution](bench/plots/latency-cdf.svg)",
 		"| 64 B for 30 s, node 1 sending | 100 k | 0, 1, 0 |",
 		"| pingpong | 1.10 | 1.00 | 30.3 | 200.0 | 0.15× |",
+		"restarted 0.5 s after the survivors' confchgs, 3 times with the default token, 15 times with token 300 ms.",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Suite lacks %q:\n%s", want, md)

@@ -224,9 +224,22 @@ func gcTable(w io.Writer, r *suite.Results) {
 	fmt.Fprintln(w, t.String())
 }
 
+// killCounts says how many kills each token setting got.
+func killCounts(o suite.Options) string {
+	var parts []string
+	for _, t := range o.Failover {
+		name := "token " + t.String()
+		if t.TokenMs == 0 {
+			name = "the default token"
+		}
+		parts = append(parts, fmt.Sprintf("%d times with %s", o.TrialsFor(t), name))
+	}
+	return strings.Join(parts, ", ")
+}
+
 func failoverTable(w io.Writer, r *suite.Results, o Options) {
 	fmt.Fprintf(w, "### Failover (3 nodes)\n\n")
-	fmt.Fprintf(w, "A cpg client on every node (model v1, totem confchgs on); node 3's daemon is killed with SIGKILL, restarted 0.5 s after the survivors' confchgs, %d times per setting. Times come from the clients' callbacks (CLOCK_MONOTONIC): *kill → ring*: the later survivor's totem confchg without node 3; *kill → cpg confchg*: the later survivor's group confchg listing node 3's process as left (what applications see); *restart → rejoin*: from starting node 3's daemon to node 1's totem confchg with it (includes the daemon's start-up).\n\n", r.Options.Trials)
+	fmt.Fprintf(w, "A cpg client on every node (model v1, totem confchgs on); node 3's daemon is killed with SIGKILL, restarted 0.5 s after the survivors' confchgs, %s. Times come from the clients' callbacks (CLOCK_MONOTONIC): *kill → ring*: the later survivor's totem confchg without node 3; *kill → cpg confchg*: the later survivor's group confchg listing node 3's process as left (what applications see); *restart → rejoin*: from starting node 3's daemon to node 1's totem confchg with it (includes the daemon's start-up).\n\n", killCounts(r.Options))
 	t := table{head: []string{"token", "measure", "gorosync ms", "corosync 3.1.7 ms", "gorosync/corosync"}}
 	measures := []struct {
 		name string

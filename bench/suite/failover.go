@@ -10,16 +10,16 @@ import (
 // victim is the node killed in every trial.
 const victim = 3
 
-// failover kills node 3 of a fresh 3-node cluster with SIGKILL Trials
-// times, restarting it after each, with cpg watchers on every node
+// failover kills node 3 of a fresh 3-node cluster with SIGKILL
+// TrialsFor(t) times, restarting it after each, with cpg watchers on every node
 // timing what the survivors' applications see.
 func (e *Env) failover(ctx context.Context, r *Results, d Daemon, t Totem) {
-	o := r.Options
+	trials := r.Options.TrialsFor(t)
 	what := fmt.Sprintf("failover, token %s", t)
 	l, err := e.start(ctx, topology{daemon: d, nodes: 3, totem: t, label: "failover-" + strings.ReplaceAll(t.String(), " ", "")})
 	if err != nil {
 		e.fail(r, d, what, err)
-		e.skip(o.Trials, d, what)
+		e.skip(trials, d, what)
 		return
 	}
 	defer l.close()
@@ -29,7 +29,7 @@ func (e *Env) failover(ctx context.Context, r *Results, d Daemon, t Totem) {
 	for _, n := range l.Nodes() {
 		if _, err := l.watch(wctx, n, g); err != nil {
 			e.fail(r, d, what, err)
-			e.skip(o.Trials, d, what)
+			e.skip(trials, d, what)
 			return
 		}
 	}
@@ -38,17 +38,17 @@ func (e *Env) failover(ctx context.Context, r *Results, d Daemon, t Totem) {
 		return ev.node == 1 && ev.Kind == "confchg" && len(ev.GroupMembers) == 3
 	}); err != nil {
 		e.fail(r, d, what, err)
-		e.skip(o.Trials, d, what)
+		e.skip(trials, d, what)
 		return
 	}
-	for trial := 1; trial <= o.Trials; trial++ {
+	for trial := 1; trial <= trials; trial++ {
 		_ = sleep(ctx, time.Second) // a settled ring
 		ft, err := l.failoverTrial(wctx, g, bound)
 		ft.Daemon, ft.Totem, ft.Trial = d, t, trial
 		name := fmt.Sprintf("%s, trial %d", what, trial)
 		if err != nil {
 			e.fail(r, d, name, err)
-			e.skip(o.Trials-trial+1, d, what)
+			e.skip(trials-trial+1, d, what)
 			return
 		}
 		r.Failover = append(r.Failover, ft)

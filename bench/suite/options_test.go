@@ -35,6 +35,7 @@ func TestOptionsCheck(t *testing.T) {
 		"size":      func(o *Options) { o.Sizes = []int{8} },
 		"loss":      func(o *Options) { o.LossPercent = 100 },
 		"failover":  func(o *Options) { o.Trials = 0 },
+		"tuned":     func(o *Options) { o.TunedTrials = -1 },
 	} {
 		o := DefaultOptions()
 		f(&o)
@@ -43,9 +44,9 @@ func TestOptionsCheck(t *testing.T) {
 		}
 	}
 	// Steps: 3 reps × (2 cluster sizes × 2 daemons × 4 sizes × 2 sender
-	// sets + 2 × 2 latency + 2 × IPC ops + 2 loss) + 2 GC sizes + 2 tokens
-	// × 2 daemons × 3 trials.
-	if got, want := DefaultOptions().steps(), 3*(32+4+2*len(ipcOps())+2)+2+12; got != want {
+	// sets + 2 × 2 latency + 2 × IPC ops + 2 loss) + 2 GC sizes + 2 daemons
+	// × (3 kills with the default token + 15 with 300 ms).
+	if got, want := DefaultOptions().steps(), 3*(32+4+2*len(ipcOps())+2)+2+2*(3+15); got != want {
 		t.Errorf("steps = %d, want %d", got, want)
 	}
 }
@@ -77,5 +78,18 @@ func TestRuntimeDelta(t *testing.T) {
 	}
 	if gc, alloc := runtimeDelta(nil, nil); gc != -1 || alloc != -1 {
 		t.Errorf("runtimeDelta of corosync = %d, %d; want -1, -1", gc, alloc)
+	}
+}
+
+// A tuned token gets TunedTrials kills, the default token Trials; results
+// from before TunedTrials (0) mean Trials for both.
+func TestTrialsFor(t *testing.T) {
+	o := DefaultOptions()
+	if d, tuned := o.TrialsFor(Totem{}), o.TrialsFor(Totem{TokenMs: 300}); d != 3 || tuned != 15 {
+		t.Errorf("default options: %d and %d kills, want 3 and 15", d, tuned)
+	}
+	o.TunedTrials = 0
+	if tuned := o.TrialsFor(Totem{TokenMs: 300}); tuned != 3 {
+		t.Errorf("TunedTrials 0: %d kills with a tuned token, want Trials (3)", tuned)
 	}
 }
