@@ -26,8 +26,8 @@ import (
 // request is then taken within ~30 ns of its write, usually before the
 // client has sent its notification byte and gone to sleep on the answer,
 // so neither side makes a system call for it. On the same VM cmap_get
-// went from 82–104 k to 148–167 k ops/s with client and daemon on two
-// CPUs, 74–106 k to 121–144 k unpinned, 99–106 k to 109–112 k on one CPU.
+// went from 59–78 k to 111–140 k ops/s with client and daemon on two
+// CPUs, 92–99 k to 124–130 k unpinned, 105–113 k to 109–115 k on one CPU.
 const spinPasses = 16
 
 // maxSleep bounds one sleep, so that a submission made while the loop
